@@ -1,0 +1,1 @@
+../../../../Sources/KeywardCrypto/Argon2id.swift

@@ -1,0 +1,1 @@
+../../../../Sources/KeywardCrypto/Blake2b.swift

@@ -1,0 +1,1 @@
+../../../../Sources/KeywardCrypto/PHCString.swift

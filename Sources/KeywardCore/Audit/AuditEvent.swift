@@ -1,0 +1,73 @@
+public import Foundation
+import KeywardCrypto
+
+/// One security-relevant event: who, what, when, from where, and how it ended. Never holds a secret.
+public struct AuditEvent: Sendable, Equatable {
+    /// What happened.
+    public struct Kind: RawRepresentable, Sendable, Hashable, Codable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let registrationStarted = Kind(rawValue: "registration.started")
+        public static let registrationCompleted = Kind(rawValue: "registration.completed")
+        public static let codeSent = Kind(rawValue: "code.sent")
+        public static let codeFailed = Kind(rawValue: "code.failed")
+        public static let loginSucceeded = Kind(rawValue: "login.succeeded")
+        public static let loginFailed = Kind(rawValue: "login.failed")
+        public static let passwordRehashed = Kind(rawValue: "password.rehashed")
+        public static let sessionCreated = Kind(rawValue: "session.created")
+        public static let sessionEnded = Kind(rawValue: "session.ended")
+        public static let sessionRevoked = Kind(rawValue: "session.revoked")
+    }
+
+    /// Whether the action succeeded.
+    public enum Outcome: String, Sendable, Codable {
+        case success
+        case failure
+    }
+
+    /// A random id.
+    public let id: String
+    /// What happened.
+    public let kind: Kind
+    /// How it ended.
+    public let outcome: Outcome
+    /// The account concerned, when one is known.
+    public let accountId: String?
+    /// The client address.
+    public let ip: String?
+    /// The client's user agent.
+    public let userAgent: String?
+    /// When it happened.
+    public let at: Date
+    /// Non-secret particulars (a reason code, a session id).
+    public let details: [String: String]
+
+    /// An event with a fresh id.
+    public init(kind: Kind, outcome: Outcome, accountId: String?, origin: RequestOrigin, at: Date,
+                details: [String: String] = [:]) {
+        self.init(id: SecureRandom.uuid(), kind: kind, outcome: outcome, accountId: accountId,
+                  ip: origin.ip, userAgent: origin.userAgent, at: at, details: details)
+    }
+
+    /// An event as stored.
+    public init(id: String, kind: Kind, outcome: Outcome, accountId: String?, ip: String?, userAgent: String?,
+                at: Date, details: [String: String]) {
+        self.id = id
+        self.kind = kind
+        self.outcome = outcome
+        self.accountId = accountId
+        self.ip = ip
+        self.userAgent = userAgent
+        self.at = at
+        self.details = details
+    }
+}
+
+/// The audit trail.
+public protocol AuditStore: Sendable {
+    /// Appends an event.
+    func record(_ event: AuditEvent) async throws
+    /// The account's most recent events, newest first.
+    func recent(accountId: String, limit: Int) async throws -> [AuditEvent]
+}

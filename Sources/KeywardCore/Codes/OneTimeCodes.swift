@@ -1,0 +1,98 @@
+public import Foundation
+public import KeywardCrypto
+
+/// The one-time-code credential method: sends a code for a flow and checks what the person enters.
+///
+/// Every flow that proves control of an email or phone (registration, later sign-in and recovery)
+/// plugs this in rather than handling codes itself.
+public struct OneTimeCodes: Sendable {
+    private let hasher: KeyedHasher
+    private let clock: any KeywardClock
+    /// The rules in force.
+    public let settings: CodeSettings
+    private let composer: MessageComposer
+
+    static let purpose = "one-time-code"
+
+    /// Codes hashed with `hasher`, composed into messages by `composer`.
+    public init(hasher: KeyedHasher, clock: any KeywardClock, settings: CodeSettings, composer: MessageComposer) {
+        self.hasher = hasher
+        self.clock = clock
+        self.settings = settings
+        self.composer = composer
+    }
+
+    /// Throws `code.resend_too_soon` when a code went to `destination` less than the resend interval ago.
+    public func ensureCanSend(to destination: String, in stores: any KeywardStores) async throws {
+        guard let last = try await stores.codes.lastSent(destination: destination) else { return }
+        let availableAt = last.addingTimeInterval(settings.resendInterval)
+        let now = clock.now()
+        if now < availableAt {
+            let seconds = Int(availableAt.timeIntervalSince(now).rounded(.up))
+            throw KeywardError.resendTooSoon(retryAfter: max(1, seconds), availableAt: availableAt)
+        }
+    }
+
+    /// Issues a fresh code for `flow`, superseding its earlier ones, and queues the message that carries
+    /// it, all inside the caller's transaction. Returns when the next code may be asked for.
+    public func send(for flow: Flow, to identifier: Identifier, reason: MessageComposer.CodeReason,
+                     origin: RequestOrigin, in stores: any KeywardStores) async throws -> Date {
+        try await ensureCanSend(to: identifier.value, in: stores)
+        let now = clock.now()
+        let code = SecureRandom.numericCode(digits: settings.digits)
+        try await stores.codes.issue(VerificationCode(
+            id: SecureRandom.uuid(), flowId: flow.id, channel: identifier.channel, destination: identifier.value,
+            codeHash: hash(code, flowId: flow.id), createdAt: now, expiresAt: now.addingTimeInterval(settings.lifetime),
+            attempts: 0, maxAttempts: settings.maxAttempts, consumedAt: nil))
+        let message = composer.codeMessage(code: code, reason: reason, to: identifier,
+                                           validMinutes: Int(settings.lifetime / 60))
+        try await stores.outbox.enqueue(OutboxMessage(
+            id: SecureRandom.uuid(), channel: identifier.channel, destination: identifier.value,
+            subject: message.subject, body: message.body, code: code, accountId: flow.accountId, createdAt: now))
+        try await stores.audit.record(AuditEvent(
+            kind: .codeSent, outcome: .success, accountId: flow.accountId, origin: origin, at: now,
+            details: ["flowId": flow.id, "channel": identifier.channel.rawValue]))
+        return now.addingTimeInterval(settings.resendInterval)
+    }
+
+    /// Checks `entered` against the flow's current code, counting the check atomically first so that
+    /// parallel guesses cannot exceed the limit. Returns the matching code, which the caller consumes
+    /// with ``consume(_:in:)`` in the transaction that acts on it.
+    ///
+    /// Throws `code.invalid` (with the tries left), `code.exhausted` or `code.expired`.
+    public func check(_ entered: String, flow: Flow, origin: RequestOrigin, in stores: any KeywardStores) async throws -> VerificationCode {
+        let now = clock.now()
+        guard let code = try await stores.codes.latest(flowId: flow.id), code.consumedAt == nil else {
+            throw KeywardError.codeExpired
+        }
+        if code.expiresAt <= now { throw KeywardError.codeExpired }
+        let normalized = String(entered.filter { !$0.isWhitespace && $0 != "-" })
+        guard normalized.count == settings.digits, normalized.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            if code.attempts >= code.maxAttempts { throw KeywardError.codeExhausted }
+            throw KeywardError.codeInvalid(attemptsRemaining: code.maxAttempts - code.attempts)
+        }
+        guard let attempts = try await stores.codes.claimAttempt(id: code.id, now: now) else {
+            throw KeywardError.codeExhausted
+        }
+        if hasher.matches("\(flow.id):\(normalized)", purpose: Self.purpose, expected: code.codeHash) {
+            return code
+        }
+        try await stores.audit.record(AuditEvent(
+            kind: .codeFailed, outcome: .failure, accountId: flow.accountId, origin: origin, at: now,
+            details: ["flowId": flow.id, "attempt": String(attempts)]))
+        let remaining = code.maxAttempts - attempts
+        if remaining <= 0 { throw KeywardError.codeExhausted }
+        throw KeywardError.codeInvalid(attemptsRemaining: remaining)
+    }
+
+    /// Marks a checked code used; throws `code.expired` when a parallel request used it first.
+    public func consume(_ code: VerificationCode, in stores: any KeywardStores) async throws {
+        guard try await stores.codes.consume(id: code.id, at: clock.now()) else {
+            throw KeywardError.codeExpired
+        }
+    }
+
+    private func hash(_ code: String, flowId: String) -> String {
+        hasher.hash("\(flowId):\(code)", purpose: Self.purpose)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// The sentences shown for each error code: a short title and what happened plus what to do next.
+///
+/// Sentences may name `{parameters}`, filled from the error's details. One catalogue per language;
+/// English is the fallback for any code another language lacks.
+public struct MessageCatalogue: Sendable {
+    /// A title and a sentence for one code.
+    public struct Entry: Sendable {
+        /// A few words naming the problem.
+        public let title: String
+        /// What happened and what to do next.
+        public let detail: String
+    }
+
+    /// The language tag of the catalogue, such as `en`.
+    public let language: String
+    private let entries: [String: Entry]
+
+    /// The title for `code`, or a generic one for an unknown code.
+    public func title(for code: String) -> String {
+        entries[code]?.title ?? MessageCatalogue.english.entries[code]?.title ?? "Something went wrong"
+    }
+
+    /// The sentence for `code` with `{name}` placeholders filled from `parameters`.
+    public func sentence(for code: String, parameters: [String: String] = [:]) -> String {
+        var text = entries[code]?.detail ?? MessageCatalogue.english.entries[code]?.detail
+            ?? "The request could not be completed. Try again, and contact support if it keeps happening."
+        for (name, value) in parameters {
+            text = text.replacingOccurrences(of: "{\(name)}", with: value)
+        }
+        return text
+    }
+
+    /// The sentence for `error`, filled from its details.
+    public func sentence(for error: KeywardError) -> String {
+        sentence(for: error.code, parameters: error.details.mapValues(\.text))
+    }
+
+    /// Every code the catalogue knows, for tests that check each code has a sentence.
+    public var codes: [String] { Array(entries.keys) }
+
+    /// The English catalogue.
+    public static let english = MessageCatalogue(language: "en", entries: [
+        "identifier.invalid": Entry(
+            title: "Not an email address or phone number",
+            detail: "Enter the email address or the phone number in international format (for example +44 7700 900123) that you use for your account."),
+        "identifier.taken": Entry(
+            title: "Already registered",
+            detail: "An account with this email or phone number already exists. Sign in instead, or use \u{201C}Forgot password?\u{201D} if you cannot remember the password."),
+        "account.not_found": Entry(
+            title: "Account does not exist",
+            detail: "Account does not exist \u{2014} check which email or phone you registered with, and that you are on the real site."),
+        "account.registration_incomplete": Entry(
+            title: "Registration not finished",
+            detail: "This account was registered but never verified. Register again with the same email or phone number to get a new code, then enter it to finish."),
+        "credentials.invalid": Entry(
+            title: "Wrong sign-in details",
+            detail: "The email or phone number and password do not match. Check both and try again, or use \u{201C}Forgot password?\u{201D}."),
+        "registration.not_found": Entry(
+            title: "Registration not found",
+            detail: "This registration does not exist. Start the registration again."),
+        "registration.completed": Entry(
+            title: "Already verified",
+            detail: "This registration is already complete. Sign in with your email or phone number and password."),
+        "registration.expired": Entry(
+            title: "Registration expired",
+            detail: "This registration took too long and has expired. Register again to get a new code."),
+        "code.invalid": Entry(
+            title: "Wrong code",
+            detail: "That code is not correct. Check the latest message and try again; {attemptsRemaining} tries left."),
+        "code.expired": Entry(
+            title: "Code expired",
+            detail: "This code has expired. Ask for a new code and enter the newest one you receive."),
+        "code.exhausted": Entry(
+            title: "Too many wrong codes",
+            detail: "This code was entered wrongly too many times and no longer works. Ask for a new code."),
+        "code.resend_too_soon": Entry(
+            title: "Please wait before asking again",
+            detail: "A code was sent moments ago; messages can take a few minutes to arrive. Check your spam folder, and ask again after {retryAfter} seconds."),
+        "session.required": Entry(
+            title: "Sign-in required",
+            detail: "You are not signed in, or your session has ended. Sign in again."),
+        "session.not_found": Entry(
+            title: "Session not found",
+            detail: "That session does not exist or has already ended. Refresh the list of your sessions."),
+        "request.malformed": Entry(
+            title: "Malformed request",
+            detail: "The request body is not valid JSON of the expected shape. Check the API documentation at /api/openapi.yaml."),
+        "request.invalid_field": Entry(
+            title: "Missing or invalid field",
+            detail: "The field \u{201C}{field}\u{201D} is missing or has the wrong type. Check the API documentation at /api/openapi.yaml."),
+        "request.too_large": Entry(
+            title: "Request too large",
+            detail: "The request body is larger than {limitBytes} bytes. Send a smaller body."),
+        "route.not_found": Entry(
+            title: "Page not found",
+            detail: "There is nothing at this address. Check the address, or start again from the sign-in page."),
+        "method.not_allowed": Entry(
+            title: "Method not allowed",
+            detail: "This address does not accept that kind of request."),
+        "csrf.invalid": Entry(
+            title: "Form expired",
+            detail: "This form could not be verified as coming from this site. Reload the page and submit it again."),
+        "cookies.disabled": Entry(
+            title: "Cookies are disabled",
+            detail: "Your browser did not send back the cookie this site needs to keep you signed in. Enable cookies for this site (or leave private mode restrictions), reload the page, and try again."),
+        "operator.unauthorized": Entry(
+            title: "Operator key required",
+            detail: "This endpoint needs a valid operator API key in the Authorization header."),
+        "server.busy": Entry(
+            title: "Busy, try again shortly",
+            detail: "The server is handling many sign-ins right now. Try again in {retryAfter} seconds."),
+        "password.invalid": Entry(
+            title: "Password does not meet the rules",
+            detail: "Choose a password that meets every rule listed."),
+        "password.too_short": Entry(
+            title: "Password too short",
+            detail: "Use at least {minimum} characters."),
+        "password.too_long": Entry(
+            title: "Password too long",
+            detail: "Use at most {maximum} characters."),
+        "password.needs_uppercase": Entry(
+            title: "Uppercase letter needed",
+            detail: "Include at least one uppercase letter (A\u{2013}Z)."),
+        "password.needs_lowercase": Entry(
+            title: "Lowercase letter needed",
+            detail: "Include at least one lowercase letter (a\u{2013}z)."),
+        "password.needs_digit": Entry(
+            title: "Digit needed",
+            detail: "Include at least one digit (0\u{2013}9)."),
+        "password.common": Entry(
+            title: "Password too common",
+            detail: "This password is on a list of commonly used passwords that attackers try first. Choose another."),
+        "password.contains_identifier": Entry(
+            title: "Password contains your username",
+            detail: "Do not include your email name or phone number in the password."),
+        "internal.error": Entry(
+            title: "Something went wrong",
+            detail: "The request failed on our side and nothing was changed. Try again in a moment."),
+    ])
+}

@@ -1,0 +1,64 @@
+public import Foundation
+
+/// One run of a multi-step process (registration, login, recovery, a settings change), stored so
+/// that every step, and every question about it later, reads the same record.
+public struct Flow: Sendable, Equatable {
+    /// Which process.
+    public struct Kind: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        /// Registering a new account and verifying its identifier.
+        public static let registration = Kind(rawValue: "registration")
+    }
+
+    /// A random id, handed to the client.
+    public let id: String
+    /// Which process.
+    public let kind: Kind
+    /// Where the flow stands; each kind defines its states.
+    public var state: String
+    /// The account the flow acts on.
+    public let accountId: String?
+    /// The identifier the flow started with.
+    public let identifier: Identifier?
+    /// When it began.
+    public let createdAt: Date
+    /// When it last changed.
+    public var updatedAt: Date
+    /// After this the flow can no longer advance.
+    public let expiresAt: Date
+    /// Kind-specific values (never a secret in clear).
+    public var payload: [String: String]
+
+    /// A flow record.
+    public init(id: String, kind: Kind, state: String, accountId: String?, identifier: Identifier?,
+                createdAt: Date, updatedAt: Date, expiresAt: Date, payload: [String: String]) {
+        self.id = id
+        self.kind = kind
+        self.state = state
+        self.accountId = accountId
+        self.identifier = identifier
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.expiresAt = expiresAt
+        self.payload = payload
+    }
+}
+
+/// Stored flows.
+public protocol FlowStore: Sendable {
+    /// Stores a new flow.
+    func insert(_ flow: Flow) async throws
+
+    /// The flow with `id`.
+    func find(id: String) async throws -> Flow?
+
+    /// Moves the flow from `expected` to `newState` only if it is still in `expected`; `false` when
+    /// another request moved it first.
+    func transition(id: String, from expected: String, to newState: String, at: Date) async throws -> Bool
+
+    /// Moves every other flow of `kind` for the account that is in `state` to `newState`.
+    func transitionOthers(accountId: String, kind: Flow.Kind, except id: String, from state: String,
+                          to newState: String, at: Date) async throws
+}

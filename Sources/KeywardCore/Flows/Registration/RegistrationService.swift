@@ -1,0 +1,124 @@
+public import Foundation
+import KeywardCrypto
+
+/// Registration by email or phone: start (or resume), resend the code, verify.
+///
+/// Each start is a new flow holding the hash of the password given with it, so the password that
+/// becomes the account's is always the one typed by whoever received and entered that flow's code.
+public struct RegistrationService: Sendable {
+    private let database: any KeywardDatabase
+    private let passwords: any PasswordHashing
+    private let policy: PasswordPolicy
+    private let codes: OneTimeCodes
+    private let sessions: SessionService
+    private let clock: any KeywardClock
+    /// How long a registration may wait for its code (default 24 hours).
+    public let flowLifetime: TimeInterval
+
+    /// A service over the given parts.
+    public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
+                codes: OneTimeCodes, sessions: SessionService, clock: any KeywardClock,
+                flowLifetime: TimeInterval = 24 * 3600) {
+        self.database = database
+        self.passwords = passwords
+        self.policy = policy
+        self.codes = codes
+        self.sessions = sessions
+        self.clock = clock
+        self.flowLifetime = flowLifetime
+    }
+
+    /// Starts a registration, or resumes the pending account of an identifier that never finished,
+    /// and sends a code.
+    ///
+    /// Throws `identifier.invalid`, `password.invalid`, `identifier.taken` or `code.resend_too_soon`.
+    public func start(identifier raw: String, password: String, origin: RequestOrigin) async throws -> RegistrationStarted {
+        let identifier = try Identifier.parse(raw)
+        try policy.check(password, identifier: identifier)
+        let stores = database.stores
+        if let existing = try await stores.accounts.find(identifier: identifier), existing.status == .active {
+            throw KeywardError.identifierTaken
+        }
+        try await codes.ensureCanSend(to: identifier.value, in: stores)
+        let passwordHash = try await passwords.hash(password)
+        return try await database.transaction { stores in
+            let now = clock.now()
+            let account = try await stores.accounts.findOrCreatePending(identifier: identifier, at: now)
+            guard account.status == .pending else { throw KeywardError.identifierTaken }
+            let flow = Flow(
+                id: SecureRandom.uuid(), kind: .registration, state: RegistrationState.pendingVerification.rawValue,
+                accountId: account.id, identifier: identifier, createdAt: now, updatedAt: now,
+                expiresAt: now.addingTimeInterval(flowLifetime), payload: ["passwordHash": passwordHash])
+            try await stores.flows.insert(flow)
+            try await stores.audit.record(AuditEvent(
+                kind: .registrationStarted, outcome: .success, accountId: account.id, origin: origin, at: now,
+                details: ["flowId": flow.id, "channel": identifier.channel.rawValue]))
+            let resendAt = try await codes.send(for: flow, to: identifier, reason: .registration, origin: origin, in: stores)
+            return RegistrationStarted(registrationId: flow.id, status: .pendingVerification,
+                                       channel: identifier.channel, resendAvailableAt: resendAt)
+        }
+    }
+
+    /// Sends a new code for a pending registration; throws `code.resend_too_soon` within the resend interval.
+    public func resend(registrationId: String, origin: RequestOrigin) async throws -> RegistrationStarted {
+        let flow = try await pendingFlow(registrationId)
+        guard let identifier = flow.identifier else { throw KeywardError.registrationNotFound }
+        return try await database.transaction { stores in
+            let resendAt = try await codes.send(for: flow, to: identifier, reason: .registration, origin: origin, in: stores)
+            return RegistrationStarted(registrationId: flow.id, status: .pendingVerification,
+                                       channel: identifier.channel, resendAvailableAt: resendAt)
+        }
+    }
+
+    /// The current state of a registration, for pages that show it.
+    public func status(registrationId: String) async throws -> (flow: Flow, resendAvailableAt: Date) {
+        let flow = try await pendingFlow(registrationId)
+        let latest = try await database.stores.codes.latest(flowId: flow.id)
+        let resendAt = (latest?.createdAt ?? flow.createdAt).addingTimeInterval(codes.settings.resendInterval)
+        return (flow, resendAt)
+    }
+
+    /// Checks the code; on success the account becomes active with this flow's password and a first
+    /// session is issued.
+    public func verify(registrationId: String, code entered: String, deviceName: String?,
+                       origin: RequestOrigin) async throws -> RegistrationCompleted {
+        let flow = try await pendingFlow(registrationId)
+        let code = try await codes.check(entered, flow: flow, origin: origin, in: database.stores)
+        guard let accountId = flow.accountId, let identifier = flow.identifier,
+              let passwordHash = flow.payload["passwordHash"]
+        else { throw KeywardError.registrationNotFound }
+        return try await database.transaction { stores in
+            let now = clock.now()
+            try await codes.consume(code, in: stores)
+            guard try await stores.flows.transition(
+                id: flow.id, from: RegistrationState.pendingVerification.rawValue,
+                to: RegistrationState.completed.rawValue, at: now)
+            else { throw KeywardError.registrationCompleted }
+            guard try await stores.accounts.activate(accountId: accountId, identifier: identifier,
+                                                     passwordHash: passwordHash, at: now)
+            else { throw KeywardError.identifierTaken }
+            try await stores.flows.transitionOthers(
+                accountId: accountId, kind: .registration, except: flow.id,
+                from: RegistrationState.pendingVerification.rawValue, to: RegistrationState.superseded.rawValue, at: now)
+            try await stores.audit.record(AuditEvent(
+                kind: .registrationCompleted, outcome: .success, accountId: accountId, origin: origin, at: now,
+                details: ["flowId": flow.id]))
+            let issued = try await sessions.issue(accountId: accountId, deviceName: deviceName, origin: origin, in: stores)
+            return RegistrationCompleted(accountId: accountId, session: issued)
+        }
+    }
+
+    /// The registration flow `id` if it can still advance; throws the error that says why not.
+    private func pendingFlow(_ id: String) async throws -> Flow {
+        guard let flow = try await database.stores.flows.find(id: id), flow.kind == .registration else {
+            throw KeywardError.registrationNotFound
+        }
+        switch RegistrationState(rawValue: flow.state) {
+        case .pendingVerification?: break
+        case .completed?: throw KeywardError.registrationCompleted
+        case .superseded?, nil: throw KeywardError.registrationExpired
+        }
+        if flow.expiresAt <= clock.now() { throw KeywardError.registrationExpired }
+        return flow
+    }
+}

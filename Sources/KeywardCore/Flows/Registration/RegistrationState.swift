@@ -1,0 +1,31 @@
+public import Foundation
+
+/// The states of a registration flow.
+public enum RegistrationState: String, Sendable {
+    /// A code was sent; waiting for the person to enter it.
+    case pendingVerification = "pending_verification"
+    /// The code was entered and the account is active.
+    case completed
+    /// A newer registration of the same identifier replaced this one.
+    case superseded
+}
+
+/// What a started (or resumed) registration tells the client.
+public struct RegistrationStarted: Sendable, Equatable {
+    /// The flow id, used to verify and to resend.
+    public let registrationId: String
+    /// Always `pending_verification`.
+    public let status: RegistrationState
+    /// Where the code went.
+    public let channel: DeliveryChannel
+    /// When another code may be asked for.
+    public let resendAvailableAt: Date
+}
+
+/// What a completed registration gives the client: the active account and a first session.
+public struct RegistrationCompleted: Sendable {
+    /// The account.
+    public let accountId: String
+    /// The session signed in with.
+    public let session: IssuedSession
+}

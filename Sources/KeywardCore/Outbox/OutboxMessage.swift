@@ -1,0 +1,63 @@
+public import Foundation
+
+/// A message to a person, written in the same transaction as the event that causes it and
+/// delivered afterwards by the outbox worker.
+public struct OutboxMessage: Sendable, Equatable {
+    /// A random id.
+    public let id: String
+    /// Email or SMS.
+    public let channel: DeliveryChannel
+    /// The address or phone number.
+    public let destination: String
+    /// The email subject (SMS ignore it).
+    public let subject: String
+    /// The text. Cleared once delivered, since it may hold a one-time code.
+    public let body: String
+    /// The one-time code the body carries, kept only so the development mailbox can show it.
+    public let code: String?
+    /// The account concerned.
+    public let accountId: String?
+    /// When it was written.
+    public let createdAt: Date
+    /// Delivery attempts made so far.
+    public var attempts: Int
+
+    /// A new message.
+    public init(id: String, channel: DeliveryChannel, destination: String, subject: String, body: String,
+                code: String?, accountId: String?, createdAt: Date, attempts: Int = 0) {
+        self.id = id
+        self.channel = channel
+        self.destination = destination
+        self.subject = subject
+        self.body = body
+        self.code = code
+        self.accountId = accountId
+        self.createdAt = createdAt
+        self.attempts = attempts
+    }
+}
+
+/// Messages waiting to leave.
+public protocol OutboxStore: Sendable {
+    /// Queues a message for delivery at once.
+    func enqueue(_ message: OutboxMessage) async throws
+
+    /// Leases up to `limit` messages that are due, so that no other worker takes them until
+    /// `leaseUntil`; each lease counts as an attempt.
+    func claimDue(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage]
+
+    /// Marks a message delivered and clears its body and code.
+    func markSent(id: String, at: Date) async throws
+
+    /// Records a failed attempt: retried at `retryAt`, or given up on (body cleared) when `nil`.
+    func markFailed(id: String, error: String, retryAt: Date?) async throws
+
+    /// How many messages are still waiting.
+    func pendingCount() async throws -> Int
+}
+
+/// Sends a message on its channel. Throwing means the message is retried later.
+public protocol MessageSender: Sendable {
+    /// Delivers `message`.
+    func send(_ message: OutboxMessage) async throws
+}

@@ -1,0 +1,32 @@
+/// Every store, bound to one database session: either autocommit or one open transaction.
+public protocol KeywardStores: Sendable {
+    /// Accounts and identifiers.
+    var accounts: any AccountStore { get }
+    /// Multi-step flows.
+    var flows: any FlowStore { get }
+    /// One-time codes.
+    var codes: any VerificationCodeStore { get }
+    /// Sessions.
+    var sessions: any SessionStore { get }
+    /// Messages waiting to be delivered.
+    var outbox: any OutboxStore { get }
+    /// The security audit trail.
+    var audit: any AuditStore { get }
+    /// Messages kept by the development mailbox.
+    var mailbox: any DevelopmentMailboxStore { get }
+}
+
+/// The database behind every store.
+///
+/// Work that must happen together (an event and the message it causes, a code check and the
+/// account change it allows) runs inside ``transaction(_:)``: all of it commits or none of it does.
+public protocol KeywardDatabase: Sendable {
+    /// Stores that commit each statement on its own.
+    var stores: any KeywardStores { get }
+
+    /// Runs `body` in one transaction, committing when it returns and rolling back when it throws.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any KeywardStores) async throws -> T) async throws -> T
+
+    /// Whether the database answers and every known migration is applied.
+    func isReady() async -> Bool
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+
+/// `/api/v1/login`, `/api/v1/logout`, `/api/v1/session`, `/api/v1/sessions`.
+struct LoginController {
+    let logins: LoginService
+    let sessions: SessionService
+    let database: any KeywardDatabase
+
+    struct LoginBody: Decodable { let identifier: String; let password: String; let deviceName: String? }
+
+    func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
+        group.post("login") { request, context in
+            let body = try await request.decodeJSON(LoginBody.self, limit: context.bodyLimit)
+            let result = try await logins.login(identifier: body.identifier, password: body.password,
+                                                deviceName: body.deviceName, origin: context.origin)
+            return try jsonResponse(LoginJSON(status: "authenticated", accountId: result.accountId,
+                                              session: SessionTokenJSON(result.session)))
+        }
+        let signedIn = group.group(context: AuthenticatedContext.self)
+        signedIn.get("session") { _, context in
+            let identifiers = try await database.stores.accounts.identifiers(accountId: context.session.accountId)
+            return try jsonResponse(CurrentSessionJSON(
+                accountId: context.session.accountId,
+                identifiers: identifiers.map { IdentifierJSON(kind: $0.identifier.kind.rawValue, value: $0.identifier.value,
+                                                              verified: $0.verifiedAt != nil) },
+                sessionId: context.session.id, signedInAt: context.session.createdAt,
+                expiresAt: context.session.endsAt(idleTimeout: sessions.settings.idleTimeout)))
+        }
+        signedIn.post("logout") { _, context in
+            try await sessions.end(context.session, origin: context.origin)
+            return Response(status: .noContent)
+        }
+        signedIn.get("sessions") { _, context in
+            let list = try await sessions.list(accountId: context.session.accountId)
+            return try jsonResponse(SessionListJSON(sessions: list.map { SessionJSON($0, current: context.session.id) }))
+        }
+        signedIn.delete("sessions/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            try await sessions.revoke(id: id, of: context.session.accountId, origin: context.origin)
+            return Response(status: .noContent)
+        }
+        signedIn.delete("sessions") { _, context in
+            let count = try await sessions.revokeOthers(than: context.session, origin: context.origin)
+            return try jsonResponse(["revoked": count])
+        }
+    }
+}
+
+struct LoginJSON: Encodable {
+    let status: String
+    let accountId: String
+    let session: SessionTokenJSON
+}
+
+struct IdentifierJSON: Encodable {
+    let kind: String
+    let value: String
+    let verified: Bool
+}
+
+struct CurrentSessionJSON: Encodable {
+    let accountId: String
+    let identifiers: [IdentifierJSON]
+    let sessionId: String
+    let signedInAt: Date
+    let expiresAt: Date
+}
+
+struct SessionListJSON: Encodable {
+    let sessions: [SessionJSON]
+}
+
+struct SessionJSON: Encodable {
+    let id: String
+    let device: String
+    let deviceName: String?
+    let userAgent: String?
+    let ip: String?
+    let createdAt: Date
+    let lastSeenAt: Date
+    let current: Bool
+
+    init(_ session: Session, current currentId: String) {
+        id = session.id
+        deviceName = session.deviceName
+        userAgent = session.userAgent
+        device = session.deviceName ?? session.userAgent ?? "Unknown device"
+        ip = session.ip
+        createdAt = session.createdAt
+        lastSeenAt = session.lastSeenAt
+        current = session.id == currentId
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+
+/// `/api/v1/registrations`: start, verify, resend.
+struct RegistrationController {
+    let registrations: RegistrationService
+
+    struct StartBody: Decodable { let identifier: String; let password: String }
+    struct VerifyBody: Decodable { let code: String; let deviceName: String? }
+
+    func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
+        group.post("registrations") { request, context in
+            let body = try await request.decodeJSON(StartBody.self, limit: context.bodyLimit)
+            let started = try await registrations.start(identifier: body.identifier, password: body.password, origin: context.origin)
+            return try jsonResponse(RegistrationJSON(started), status: .created)
+        }
+        group.post("registrations/{id}/verify") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await request.decodeJSON(VerifyBody.self, limit: context.bodyLimit)
+            let completed = try await registrations.verify(registrationId: id, code: body.code,
+                                                           deviceName: body.deviceName, origin: context.origin)
+            return try jsonResponse(VerifiedJSON(accountId: completed.accountId, status: "active",
+                                                 session: SessionTokenJSON(completed.session)))
+        }
+        group.post("registrations/{id}/resend") { _, context in
+            let id = try context.parameters.require("id")
+            let started = try await registrations.resend(registrationId: id, origin: context.origin)
+            return try jsonResponse(RegistrationJSON(started), status: .accepted)
+        }
+    }
+}
+
+struct RegistrationJSON: Encodable {
+    let registrationId: String
+    let status: String
+    let channel: String
+    let resendAvailableAt: Date
+
+    init(_ started: RegistrationStarted) {
+        registrationId = started.registrationId
+        status = started.status.rawValue
+        channel = started.channel.rawValue
+        resendAvailableAt = started.resendAvailableAt
+    }
+}
+
+struct VerifiedJSON: Encodable {
+    let accountId: String
+    let status: String
+    let session: SessionTokenJSON
+}
+
+struct SessionTokenJSON: Encodable {
+    let id: String
+    let token: String
+    let expiresAt: Date
+
+    init(_ issued: IssuedSession) {
+        id = issued.session.id
+        token = issued.token
+        expiresAt = issued.session.expiresAt
+    }
+}

@@ -1,0 +1,139 @@
+public import Hummingbird
+public import KeywardCore
+import KeywardCrypto
+import KeywardDelivery
+import KeywardStorage
+public import Logging
+import Foundation
+import ServiceLifecycle
+
+/// The parts of a running Keyward, built once by ``buildApplication(config:clock:)``.
+public struct KeywardServices: Sendable {
+    /// The database.
+    public let database: any KeywardDatabase
+    /// Registration.
+    public let registrations: RegistrationService
+    /// Password sign-in.
+    public let logins: LoginService
+    /// Sessions.
+    public let sessions: SessionService
+    /// The configuration in force.
+    public let config: KeywardConfig
+}
+
+/// Checks the configuration for production: refuses the development mailbox and generated keys
+/// unless explicitly allowed. Returns the one-line reason to refuse, or `nil`.
+public func productionRefusal(config: KeywardConfig, keysGenerated: Bool) -> String? {
+    guard config.mode == .production else { return nil }
+    if config.usesDevelopmentMailbox && !config.allowDevelopmentMailboxInProduction {
+        return "refusing to start in production mode with the development mailbox: configure delivery, or set KEYWARD_ALLOW_DEVELOPMENT_MAILBOX=true to accept that messages are only kept at /dev/mailbox"
+    }
+    if keysGenerated && !config.allowGeneratedKeysInProduction {
+        return "refusing to start in production mode with keys generated into the data directory: set KEYWARD_HMAC_KEY and KEYWARD_SEALING_KEY (openssl rand -base64 32 each), or KEYWARD_ALLOW_GENERATED_KEYS=true"
+    }
+    return nil
+}
+
+/// Prepares the data directory (mode 0700) when SQLite or generated keys need it.
+func prepareDataDirectory(_ path: String) throws {
+    let manager = FileManager.default
+    if !manager.fileExists(atPath: path) {
+        try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}
+
+/// Builds the whole server from `config`: opens and migrates the database, loads or generates
+/// keys, starts the hashing pool, and wires every controller, middleware and background service.
+/// This is the only place where the parts are put together; `keyward serve` and the tests both
+/// call it.
+public func buildApplication(
+    config: KeywardConfig, clock: any KeywardClock = SystemClock(), logger: Logger? = nil
+) async throws -> (application: some ApplicationProtocol, services: KeywardServices) {
+    var logger = logger ?? Logger(label: "keyward")
+    logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+
+    try prepareDataDirectory(config.dataDirectory)
+    let keys = try ServerKeys.load(config: config)
+    if let refusal = productionRefusal(config: config, keysGenerated: keys.generated) {
+        throw StartupError(refusal)
+    }
+    let database = try await DatabaseConnector.open(url: config.effectiveDatabaseURL, logger: logger,
+                                                    postgresConnections: config.databasePoolSize)
+    do {
+        return try await assemble(config: config, keys: keys, database: database, clock: clock, logger: logger)
+    } catch {
+        try? await database.close()
+        throw error
+    }
+}
+
+/// Wires the parts over an open database.
+private func assemble(
+    config: KeywardConfig, keys: ServerKeys, database: SQLKeywardDatabase, clock: any KeywardClock, logger: Logger
+) async throws -> (application: some ApplicationProtocol, services: KeywardServices) {
+    try await database.migrate()
+
+    let hasher = KeyedHasher(key: keys.hmac)
+    let parameters = Argon2id.Parameters(memoryKiB: config.argon2MemoryKiB, iterations: config.argon2Iterations,
+                                         parallelism: config.argon2Parallelism, tagLength: 32)
+    let passwords = PasswordHasherPool(threadCount: config.hashingThreads, queueLimit: config.hashingQueueLimit,
+                                       parameters: parameters)
+    let sessions = SessionService(
+        database: database, hasher: hasher, clock: clock,
+        settings: SessionSettings(idleTimeout: config.sessionIdleTimeout, absoluteLifetime: config.sessionAbsoluteLifetime))
+    let codes = OneTimeCodes(
+        hasher: hasher, clock: clock,
+        settings: CodeSettings(digits: config.codeDigits, lifetime: config.codeLifetime,
+                               maxAttempts: config.codeMaxAttempts, resendInterval: config.codeResendInterval),
+        composer: MessageComposer(platformName: config.platformName))
+    let registrations = RegistrationService(
+        database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
+        codes: codes, sessions: sessions, clock: clock)
+    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, clock: clock,
+                              revealAccountExistence: config.revealAccountExistence)
+    let services = KeywardServices(database: database, registrations: registrations, logins: logins,
+                                   sessions: sessions, config: config)
+
+    let pages = try await PageRenderer.load(platformName: config.platformName)
+    let resources = try SystemController.loadResources()
+    let csrf = CSRFGuard(hasher: hasher)
+
+    let router = Router(context: KeywardRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ClientOriginMiddleware(trustedProxies: config.trustedProxies.compactMap(IPRange.init),
+                                                  bodyLimit: config.maxBodyBytes))
+    router.add(middleware: ErrorMiddleware(pages: pages))
+    router.add(middleware: SessionMiddleware(sessions: sessions))
+
+    SystemController(database: database, developmentMailbox: config.usesDevelopmentMailbox, pages: pages,
+                     assets: resources.assets, openAPI: resources.openAPI).addRoutes(to: router)
+    let api = router.group("api/v1")
+    RegistrationController(registrations: registrations).addRoutes(to: api)
+    LoginController(logins: logins, sessions: sessions, database: database).addRoutes(to: api)
+    WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+
+    let sender: any MessageSender = config.usesDevelopmentMailbox
+        ? DevelopmentMailboxSender(mailbox: database.stores.mailbox, clock: clock)
+        : UnconfiguredSender()
+    let outbox = OutboxWorker(database: database, sender: sender, clock: clock, logger: logger)
+    let resourcesService = ResourceShutdownService(database: database, passwords: passwords)
+
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
+        services: [outbox, resourcesService],
+        logger: logger)
+    return (application, services)
+}
+
+/// Closes the database and the hashing threads when the server has stopped.
+struct ResourceShutdownService: Service {
+    let database: SQLKeywardDatabase
+    let passwords: PasswordHasherPool
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await passwords.shutdown()
+        try await database.close()
+    }
+}

@@ -1,0 +1,179 @@
+public import Foundation
+import KeywardCore
+
+/// One configuration key: its dotted name (used in the JSON file and `--set`), its environment
+/// variable, what it means, and how its text is applied.
+public struct ConfigKey: Sendable {
+    /// The dotted name, such as `login.revealAccountExistence`.
+    public let name: String
+    /// The environment variable, such as `KEYWARD_LOGIN_REVEAL_ACCOUNT_EXISTENCE`.
+    public let environment: String
+    /// What it does and its default.
+    public let summary: String
+    let apply: @Sendable (inout KeywardConfig, String) throws -> Void
+
+    /// A value that could not be used.
+    public struct InvalidValue: Error, CustomStringConvertible, Sendable {
+        /// One line naming the key, the value and what is accepted.
+        public let description: String
+    }
+
+    init(_ name: String, _ environment: String, _ summary: String,
+         _ apply: @escaping @Sendable (inout KeywardConfig, String) throws -> Void) {
+        self.name = name
+        self.environment = environment
+        self.summary = summary
+        self.apply = apply
+    }
+
+    /// Every key Keyward reads.
+    public static let all: [ConfigKey] = [
+        ConfigKey("mode", "KEYWARD_MODE", "development (default) or production") { c, v in
+            c.mode = try choice(v, "mode", KeywardConfig.Mode.self) },
+        ConfigKey("server.host", "KEYWARD_HOST", "address to listen on (default 127.0.0.1)") { c, v in c.host = v },
+        ConfigKey("server.port", "KEYWARD_PORT", "port to listen on (default 8080)") { c, v in
+            c.port = try int(v, "server.port", 0...65535) },
+        ConfigKey("server.publicURL", "KEYWARD_PUBLIC_URL", "public base URL used in messages (default http://host:port)") { c, v in c.publicURL = v },
+        ConfigKey("server.trustedProxies", "KEYWARD_TRUSTED_PROXIES", "comma-separated proxy IPs or CIDR ranges whose X-Forwarded-For is believed (default none)") { c, v in
+            c.trustedProxies = list(v)
+            for entry in c.trustedProxies where IPRange(entry) == nil {
+                throw InvalidValue(description: "server.trustedProxies: \(entry) is not an IP address or CIDR range")
+            } },
+        ConfigKey("server.maxBodyBytes", "KEYWARD_MAX_BODY_BYTES", "largest request body accepted (default 65536)") { c, v in
+            c.maxBodyBytes = try int(v, "server.maxBodyBytes", 256...(64 << 20)) },
+        ConfigKey("server.logLevel", "KEYWARD_LOG_LEVEL", "trace, debug, info (default), notice, warning, error") { c, v in c.logLevel = v },
+        ConfigKey("platform.name", "KEYWARD_PLATFORM_NAME", "name shown in pages and messages (default Keyward)") { c, v in c.platformName = v },
+        ConfigKey("storage.dataDir", "KEYWARD_DATA_DIR", "data directory for SQLite and generated keys (default ./.keyward)") { c, v in c.dataDirectory = v },
+        ConfigKey("storage.databaseURL", "KEYWARD_DATABASE_URL", "postgres://user:pass@host/db or sqlite:///path (default SQLite in the data directory)") { c, v in c.databaseURL = v },
+        ConfigKey("storage.poolSize", "KEYWARD_DATABASE_POOL_SIZE", "PostgreSQL connections per event loop (default 4)") { c, v in
+            c.databasePoolSize = try int(v, "storage.poolSize", 1...64) },
+        ConfigKey("keys.hmac", "KEYWARD_HMAC_KEY", "base64 of 32 random bytes keying token and code hashes (default generated into the data directory)") { c, v in
+            c.hmacKey = try key(v, "keys.hmac") },
+        ConfigKey("keys.sealing", "KEYWARD_SEALING_KEY", "base64 of 32 random bytes sealing secrets at rest (default generated into the data directory)") { c, v in
+            c.sealingKey = try key(v, "keys.sealing") },
+        ConfigKey("keys.allowGeneratedInProduction", "KEYWARD_ALLOW_GENERATED_KEYS", "let production mode use keys generated into the data directory (default false)") { c, v in
+            c.allowGeneratedKeysInProduction = try bool(v, "keys.allowGeneratedInProduction") },
+        ConfigKey("operator.apiKeys", "KEYWARD_OPERATOR_API_KEYS", "comma-separated operator API keys for /api/v1/admin (default none)") { c, v in
+            c.operatorAPIKeys = list(v) },
+        ConfigKey("delivery.developmentMailbox", "KEYWARD_DEVELOPMENT_MAILBOX", "keep messages at /dev/mailbox instead of sending (default: on in development, off in production)") { c, v in
+            c.developmentMailbox = try bool(v, "delivery.developmentMailbox") },
+        ConfigKey("delivery.allowDevelopmentMailboxInProduction", "KEYWARD_ALLOW_DEVELOPMENT_MAILBOX", "let production mode use the development mailbox (default false)") { c, v in
+            c.allowDevelopmentMailboxInProduction = try bool(v, "delivery.allowDevelopmentMailboxInProduction") },
+        ConfigKey("password.policy", "KEYWARD_PASSWORD_POLICY", "exchange (default: 8-128 characters, upper, lower, digit) or nist (15+ characters)") { c, v in
+            c.passwordPolicy = try choice(v, "password.policy", PasswordPolicy.Preset.self) },
+        ConfigKey("password.argon2.memoryKiB", "KEYWARD_ARGON2_MEMORY_KIB", "Argon2id memory in KiB (default 19456)") { c, v in
+            c.argon2MemoryKiB = try int(v, "password.argon2.memoryKiB", 1024...(4 << 20)) },
+        ConfigKey("password.argon2.iterations", "KEYWARD_ARGON2_ITERATIONS", "Argon2id passes (default 2)") { c, v in
+            c.argon2Iterations = try int(v, "password.argon2.iterations", 1...64) },
+        ConfigKey("password.argon2.parallelism", "KEYWARD_ARGON2_PARALLELISM", "Argon2id lanes (default 1)") { c, v in
+            c.argon2Parallelism = try int(v, "password.argon2.parallelism", 1...16) },
+        ConfigKey("password.hashingThreads", "KEYWARD_HASHING_THREADS", "threads that hash passwords (default one per core)") { c, v in
+            c.hashingThreads = try int(v, "password.hashingThreads", 1...256) },
+        ConfigKey("password.hashingQueueLimit", "KEYWARD_HASHING_QUEUE_LIMIT", "hash jobs that may wait before answering 503 (default 64)") { c, v in
+            c.hashingQueueLimit = try int(v, "password.hashingQueueLimit", 1...100_000) },
+        ConfigKey("login.revealAccountExistence", "KEYWARD_LOGIN_REVEAL_ACCOUNT_EXISTENCE", "say 'account does not exist' (true, default) or answer every failure alike (false)") { c, v in
+            c.revealAccountExistence = try bool(v, "login.revealAccountExistence") },
+        ConfigKey("session.idleTimeout", "KEYWARD_SESSION_IDLE_TIMEOUT", "seconds of inactivity that end a session (default 86400)") { c, v in
+            c.sessionIdleTimeout = TimeInterval(try int(v, "session.idleTimeout", 60...(365 * 86400))) },
+        ConfigKey("session.absoluteLifetime", "KEYWARD_SESSION_ABSOLUTE_LIFETIME", "seconds after sign-in that end a session (default 2592000)") { c, v in
+            c.sessionAbsoluteLifetime = TimeInterval(try int(v, "session.absoluteLifetime", 60...(3650 * 86400))) },
+        ConfigKey("code.lifetime", "KEYWARD_CODE_LIFETIME", "seconds a one-time code works (default 600)") { c, v in
+            c.codeLifetime = TimeInterval(try int(v, "code.lifetime", 60...86400)) },
+        ConfigKey("code.maxAttempts", "KEYWARD_CODE_MAX_ATTEMPTS", "wrong entries before a code dies (default 5)") { c, v in
+            c.codeMaxAttempts = try int(v, "code.maxAttempts", 1...20) },
+        ConfigKey("code.resendInterval", "KEYWARD_CODE_RESEND_INTERVAL", "seconds between two codes to one destination (default 60)") { c, v in
+            c.codeResendInterval = TimeInterval(try int(v, "code.resendInterval", 1...3600)) },
+    ]
+
+    private static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw InvalidValue(description: "\(name): \(text) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    private static func bool(_ text: String, _ name: String) throws -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw InvalidValue(description: "\(name): \(text) is not true or false")
+        }
+    }
+
+    private static func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ name: String, _ type: T.Type) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: text.lowercased()) else {
+            let options = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw InvalidValue(description: "\(name): \(text) is not one of \(options)")
+        }
+        return value
+    }
+
+    private static func key(_ text: String, _ name: String) throws -> String {
+        guard let data = Data(base64Encoded: text), data.count == 32 else {
+            throw InvalidValue(description: "\(name): expected base64 of exactly 32 bytes (for example: openssl rand -base64 32)")
+        }
+        return text
+    }
+
+    private static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+extension KeywardConfig {
+    /// Applies `value` to the key called `name` (dotted) or to the key whose environment variable is `name`.
+    public mutating func set(_ name: String, to value: String) throws {
+        guard let key = ConfigKey.all.first(where: { $0.name == name || $0.environment == name }) else {
+            throw ConfigKey.InvalidValue(description: "unknown configuration key \(name); `keyward config` lists them")
+        }
+        try key.apply(&self, value)
+    }
+
+    /// Applies every `KEYWARD_*` variable of `environment` that names a key.
+    public mutating func apply(environment: [String: String]) throws {
+        for key in ConfigKey.all {
+            if let value = environment[key.environment] { try key.apply(&self, value) }
+        }
+    }
+
+    /// Applies a JSON file of dotted keys to values (strings, numbers or booleans).
+    public mutating func apply(file path: String) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigKey.InvalidValue(description: "config file \(path) could not be read: \(error.localizedDescription)")
+        }
+        guard let object = try? JSONDecoder().decode([String: FileValue].self, from: data) else {
+            throw ConfigKey.InvalidValue(description: "config file \(path) is not a JSON object of \"key\": value pairs (strings, numbers, booleans or lists)")
+        }
+        for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+            let text = value.text
+            try set(name, to: text)
+        }
+    }
+}
+
+/// A value in the JSON config file.
+private enum FileValue: Decodable {
+    case bool(Bool), int(Int), double(Double), string(String), list([String])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int.self) { self = .int(value) }
+        else if let value = try? container.decode(Double.self) { self = .double(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else { self = .list(try container.decode([String].self)) }
+    }
+
+    var text: String {
+        switch self {
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value): return String(value)
+        case .double(let value): return String(value)
+        case .string(let value): return value
+        case .list(let values): return values.joined(separator: ",")
+        }
+    }
+}

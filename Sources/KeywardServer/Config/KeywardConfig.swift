@@ -1,0 +1,97 @@
+public import Foundation
+public import KeywardCore
+
+/// Everything Keyward can be told, with defaults that run locally.
+///
+/// Read from, in increasing precedence: the defaults below, an optional JSON file
+/// (`--config`), environment variables (`KEYWARD_*`), and the command line. ``ConfigKey/all``
+/// lists every key with its environment variable and meaning.
+public struct KeywardConfig: Sendable {
+    /// Whether this is a developer's machine or a real deployment.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Development mailbox on, keys may be generated.
+        case development
+        /// Refuses insecure defaults unless explicitly allowed.
+        case production
+    }
+
+    /// development or production.
+    public var mode: Mode = .development
+    /// Address to listen on.
+    public var host: String = "127.0.0.1"
+    /// Port to listen on.
+    public var port: Int = 8080
+    /// Where the SQLite database and generated keys live (created with mode 0700).
+    public var dataDirectory: String = ".keyward"
+    /// `postgres://…`, `sqlite:///path`, or `nil` for SQLite in the data directory.
+    public var databaseURL: String?
+    /// PostgreSQL connections per event loop.
+    public var databasePoolSize: Int = 4
+    /// Name shown in pages and messages.
+    public var platformName: String = "Keyward"
+    /// The public base URL, used in messages; defaults to `http://host:port`.
+    public var publicURL: String?
+
+    /// Keep outgoing messages in the development mailbox instead of sending them.
+    public var developmentMailbox: Bool?
+    /// Allow the development mailbox in production mode.
+    public var allowDevelopmentMailboxInProduction = false
+    /// Allow keys generated into the data directory in production mode.
+    public var allowGeneratedKeysInProduction = false
+    /// The 32-byte server HMAC key, base64; generated into the data directory when absent.
+    public var hmacKey: String?
+    /// The 32-byte key-encryption key for sealed secrets, base64; generated when absent.
+    public var sealingKey: String?
+    /// Operator API keys, accepted as `Authorization: Bearer` on `/api/v1/admin`.
+    public var operatorAPIKeys: [String] = []
+
+    /// exchange or nist.
+    public var passwordPolicy: PasswordPolicy.Preset = .exchange
+    /// Argon2id memory in KiB.
+    public var argon2MemoryKiB: Int = 19456
+    /// Argon2id passes.
+    public var argon2Iterations: Int = 2
+    /// Argon2id lanes.
+    public var argon2Parallelism: Int = 1
+    /// Threads that hash passwords (default: one per core).
+    public var hashingThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Hash jobs allowed to wait before the server answers 503.
+    public var hashingQueueLimit: Int = 64
+
+    /// Whether sign-in says "account does not exist" (true) or answers every failure alike (false).
+    public var revealAccountExistence = true
+    /// Session idle timeout in seconds.
+    public var sessionIdleTimeout: TimeInterval = 24 * 3600
+    /// Session absolute lifetime in seconds.
+    public var sessionAbsoluteLifetime: TimeInterval = 30 * 24 * 3600
+
+    /// Digits in a one-time code.
+    public var codeDigits = 6
+    /// One-time code lifetime in seconds.
+    public var codeLifetime: TimeInterval = 600
+    /// Wrong entries before a code dies.
+    public var codeMaxAttempts = 5
+    /// Seconds between two codes to one destination.
+    public var codeResendInterval: TimeInterval = 60
+
+    /// Proxies whose `X-Forwarded-For` is believed (IP addresses or CIDR ranges).
+    public var trustedProxies: [String] = []
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes = 65536
+    /// Log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel = "info"
+
+    /// The defaults.
+    public init() {}
+
+    /// Whether the development mailbox is on: explicitly set, or by mode.
+    public var usesDevelopmentMailbox: Bool { developmentMailbox ?? (mode == .development) }
+
+    /// The database URL in force.
+    public var effectiveDatabaseURL: String {
+        databaseURL ?? "sqlite://" + URL(fileURLWithPath: dataDirectory).appendingPathComponent("keyward.sqlite").path
+    }
+
+    /// The base URL in force.
+    public var effectivePublicURL: String { publicURL ?? "http://\(host):\(port)" }
+}

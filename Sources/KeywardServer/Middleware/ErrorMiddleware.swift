@@ -1,0 +1,31 @@
+import Hummingbird
+import KeywardCore
+import Logging
+
+/// Turns every error into an answer the client can act on: `application/problem+json` under
+/// `/api`, a page with the catalogue's sentence elsewhere. Anything unexpected is logged (never
+/// with request bodies) and answered `internal.error` — never a bare 500 page.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = KeywardRequestContext
+    let pages: PageRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            var keywardError = KeywardError.from(error)
+            if keywardError?.code == "request.too_large" {
+                keywardError = .requestTooLarge(limit: context.bodyLimit)
+            }
+            if keywardError == nil {
+                context.logger.error("request failed", metadata: [
+                    "path": .string(request.uri.path), "error": .string(String(reflecting: error))])
+            }
+            let resolved = keywardError ?? .internalError
+            if request.uri.path.hasPrefix("/api/") || request.uri.path.hasSuffix(".json") {
+                return ProblemResponse.make(resolved)
+            }
+            return pages.errorPage(resolved, signedIn: context.session != nil)
+        }
+    }
+}

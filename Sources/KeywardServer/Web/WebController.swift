@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+
+/// The server-rendered pages: register, enter the code, sign in, account home, sign out. They
+/// drive the same services as the JSON API and hold no logic of their own beyond presentation.
+struct WebController {
+    let services: KeywardServices
+    let pages: PageRenderer
+    let csrf: CSRFGuard
+
+    func addRoutes(to router: Router<KeywardRequestContext>) {
+        router.get("/") { _, context in
+            Response.redirect(to: context.session == nil ? "/login" : "/account", type: .normal)
+        }
+        router.get("login") { request, context in
+            if context.session != nil { return Response.redirect(to: "/account", type: .normal) }
+            var values: [String: Any] = [:]
+            if request.uri.queryParameters["signedOut"] != nil { values["notice"] = "You are signed out." }
+            return render("login", "Sign in", request: request, context: context, values: values)
+        }
+        router.post("login") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            let identifier = form["identifier"] ?? ""
+            do {
+                try csrf.verify(request, form: form)
+                let result = try await services.logins.login(identifier: identifier, password: form["password"] ?? "",
+                                                             deviceName: nil, origin: context.origin)
+                return signedIn(result.session)
+            } catch let error as KeywardError {
+                return render("login", "Sign in", request: request, context: context,
+                              values: ["identifier": identifier], error: error)
+            }
+        }
+        router.get("register") { request, context in
+            render("register", "Create an account", request: request, context: context,
+                   values: ["policyNist": services.config.passwordPolicy == .nist])
+        }
+        router.post("register") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            let identifier = form["identifier"] ?? ""
+            do {
+                try csrf.verify(request, form: form)
+                let started = try await services.registrations.start(identifier: identifier, password: form["password"] ?? "",
+                                                                     origin: context.origin)
+                return Response.redirect(to: "/register/\(started.registrationId)", type: .found)
+            } catch let error as KeywardError {
+                return render("register", "Create an account", request: request, context: context,
+                              values: ["identifier": identifier, "policyNist": services.config.passwordPolicy == .nist],
+                              error: error)
+            }
+        }
+        router.get("register/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await verifyPage(id: id, request: request, context: context, error: nil,
+                                        notice: request.uri.queryParameters["resent"] != nil ? "A new code is on its way." : nil)
+        }
+        router.post("register/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await request.formFields(limit: context.bodyLimit)
+            do {
+                try csrf.verify(request, form: form)
+                let completed = try await services.registrations.verify(registrationId: id, code: form["code"] ?? "",
+                                                                        deviceName: nil, origin: context.origin)
+                return signedIn(completed.session)
+            } catch let error as KeywardError where error.code.hasPrefix("code.") || error.code.hasPrefix("csrf.") || error.code.hasPrefix("cookies.") {
+                return try await verifyPage(id: id, request: request, context: context, error: error, notice: nil)
+            }
+        }
+        router.post("register/{id}/resend") { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await request.formFields(limit: context.bodyLimit)
+            do {
+                try csrf.verify(request, form: form)
+                _ = try await services.registrations.resend(registrationId: id, origin: context.origin)
+                return Response.redirect(to: "/register/\(id)?resent=1", type: .found)
+            } catch let error as KeywardError where error.code.hasPrefix("code.") || error.code.hasPrefix("csrf.") || error.code.hasPrefix("cookies.") {
+                return try await verifyPage(id: id, request: request, context: context, error: error, notice: nil)
+            }
+        }
+        router.get("account") { request, context in
+            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+            return try await accountPage(session: session, request: request, context: context, notice: nil)
+        }
+        router.post("account/sessions/{id}/revoke") { request, context in
+            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+            let form = try await request.formFields(limit: context.bodyLimit)
+            try csrf.verify(request, form: form)
+            let id = try context.parameters.require("id")
+            try await services.sessions.revoke(id: id, of: session.accountId, origin: context.origin)
+            return Response.redirect(to: "/account", type: .found)
+        }
+        router.post("account/sessions/revoke-others") { request, context in
+            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+            let form = try await request.formFields(limit: context.bodyLimit)
+            try csrf.verify(request, form: form)
+            _ = try await services.sessions.revokeOthers(than: session, origin: context.origin)
+            return Response.redirect(to: "/account", type: .found)
+        }
+        router.post("logout") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            try csrf.verify(request, form: form)
+            if let session = context.session {
+                try await services.sessions.end(session, origin: context.origin)
+            }
+            var response = Response.redirect(to: "/login?signedOut=1", type: .found)
+            response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: "", maxAge: 0, path: "/",
+                                      secure: true, httpOnly: true, sameSite: .lax))
+            return response
+        }
+    }
+
+    /// A page with a CSRF token (setting the CSRF cookie when the browser has none) and, when given,
+    /// the error shown inline with its status.
+    private func render(_ template: String, _ title: String, request: Request, context: KeywardRequestContext,
+                        values: [String: Any], error: KeywardError? = nil) -> Response {
+        let (token, cookie) = csrf.token(for: request)
+        var object = values
+        object["csrf"] = token
+        if let error { object.merge(pages.errorValues(error)) { $1 } }
+        var response = pages.page(template, title: title, values: object, signedIn: context.session != nil,
+                                  status: error.map { .init(code: $0.status) } ?? .ok)
+        if let retryAfter = error?.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        if let cookie { response.setCookie(cookie) }
+        return response
+    }
+
+    private func verifyPage(id: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
+                            notice: String?) async throws -> Response {
+        let status = try await services.registrations.status(registrationId: id)
+        let now = Date()
+        var availableAt = status.resendAvailableAt
+        if case .date(let date)? = error?.details["resendAvailableAt"] { availableAt = date }
+        let wait = max(0, Int(availableAt.timeIntervalSince(now).rounded(.up)))
+        var values: [String: Any] = [
+            "registrationId": id,
+            "destination": status.flow.identifier?.value ?? "",
+            "channelIsSMS": status.flow.identifier?.kind == .phone,
+            "resendWait": wait,
+            "resendReady": wait == 0,
+        ]
+        if let notice { values["notice"] = notice }
+        return render("verify", "Enter your code", request: request, context: context, values: values, error: error)
+    }
+
+    private func accountPage(session: Session, request: Request, context: KeywardRequestContext,
+                             notice: String?) async throws -> Response {
+        let identifiers = try await services.database.stores.accounts.identifiers(accountId: session.accountId)
+        let list = try await services.sessions.list(accountId: session.accountId)
+        let values: [String: Any] = [
+            "identifiers": identifiers.map { ["value": $0.identifier.value, "kind": $0.identifier.kind.rawValue,
+                                              "verified": $0.verifiedAt != nil] },
+            "sessions": list.map { item -> [String: Any] in
+                ["id": item.id, "device": item.deviceName ?? item.userAgent.map(describeAgent) ?? "Unknown device",
+                 "ip": item.ip ?? "unknown", "createdAt": ISO8601.string(item.createdAt),
+                 "lastSeenAt": ISO8601.string(item.lastSeenAt), "current": item.id == session.id]
+            },
+            "hasOtherSessions": list.contains { $0.id != session.id },
+            "signedInAt": ISO8601.string(session.createdAt),
+        ]
+        return render("account", "Your account", request: request, context: context, values: values)
+    }
+
+    private func signedIn(_ issued: IssuedSession) -> Response {
+        var response = Response.redirect(to: "/account", type: .found)
+        response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: issued.token,
+                                  expires: issued.session.expiresAt, path: "/", secure: true, httpOnly: true,
+                                  sameSite: .lax))
+        return response
+    }
+}
+
+/// A short description of a browser from its user agent, for the session list.
+func describeAgent(_ agent: String) -> String {
+    let browsers = ["Edg/": "Edge", "OPR/": "Opera", "Firefox/": "Firefox", "Chrome/": "Chrome", "Safari/": "Safari"]
+    let systems = ["Windows": "Windows", "Android": "Android", "iPhone": "iPhone", "Mac OS X": "macOS", "Linux": "Linux"]
+    let browser = ["Edg/", "OPR/", "Firefox/", "Chrome/", "Safari/"].first { agent.contains($0) }.map { browsers[$0]! }
+    let system = ["Android", "iPhone", "Windows", "Mac OS X", "Linux"].first { agent.contains($0) }.map { systems[$0]! }
+    switch (browser, system) {
+    case let (b?, s?): return "\(b) on \(s)"
+    case let (b?, nil): return b
+    case let (nil, s?): return s
+    default: return String(agent.prefix(60))
+    }
+}

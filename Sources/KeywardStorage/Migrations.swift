@@ -1,0 +1,128 @@
+/// One step of the schema, applied once and recorded in `keyward_migrations`.
+struct Migration: Sendable {
+    /// Applied in increasing order; never reused.
+    let version: Int
+    /// What it does.
+    let name: String
+    /// The statements, run one by one inside one transaction.
+    let statements: [String]
+}
+
+/// Every migration, oldest first. A new migration is appended with the next version; an applied one
+/// is never edited.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(version: 1, name: "accounts, flows, codes, sessions, outbox, audit, development mailbox", statements: [
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                status TEXT NOT NULL,
+                password_hash TEXT,
+                created_at BIGINT NOT NULL,
+                activated_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE account_identifiers (
+                kind TEXT NOT NULL,
+                value TEXT NOT NULL,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                verified_at BIGINT,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (kind, value)
+            )
+            """,
+            "CREATE INDEX account_identifiers_account ON account_identifiers (account_id)",
+            """
+            CREATE TABLE flows (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
+                identifier_kind TEXT,
+                identifier_value TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                payload TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX flows_account ON flows (account_id, kind, state)",
+            """
+            CREATE TABLE verification_codes (
+                id TEXT PRIMARY KEY,
+                flow_id TEXT NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+                channel TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                code_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                attempts BIGINT NOT NULL,
+                max_attempts BIGINT NOT NULL,
+                consumed_at BIGINT
+            )
+            """,
+            "CREATE INDEX verification_codes_flow ON verification_codes (flow_id, created_at)",
+            "CREATE INDEX verification_codes_destination ON verification_codes (destination, created_at)",
+            """
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                last_seen_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                device_name TEXT,
+                user_agent TEXT,
+                ip TEXT,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX sessions_account ON sessions (account_id, created_at)",
+            """
+            CREATE TABLE outbox (
+                id TEXT PRIMARY KEY,
+                channel TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                body TEXT,
+                code TEXT,
+                account_id TEXT,
+                created_at BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                lease_until BIGINT,
+                sent_at BIGINT,
+                last_error TEXT
+            )
+            """,
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+            """
+            CREATE TABLE audit_events (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                account_id TEXT,
+                ip TEXT,
+                user_agent TEXT,
+                at BIGINT NOT NULL,
+                details TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_events_account ON audit_events (account_id, at)",
+            """
+            CREATE TABLE dev_mailbox (
+                id TEXT PRIMARY KEY,
+                recipient TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                body TEXT NOT NULL,
+                code TEXT,
+                sent_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX dev_mailbox_sent ON dev_mailbox (sent_at)",
+        ]),
+    ]
+}

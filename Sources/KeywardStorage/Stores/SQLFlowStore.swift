@@ -1,0 +1,53 @@
+import Foundation
+import KeywardCore
+import SQLKit
+
+struct SQLFlowStore: FlowStore {
+    let sql: any SQLDatabase
+
+    func insert(_ flow: Flow) async throws {
+        try await sql.raw("""
+            INSERT INTO flows (id, kind, state, account_id, identifier_kind, identifier_value,
+                               created_at, updated_at, expires_at, payload)
+            VALUES (\(bind: flow.id), \(bind: flow.kind.rawValue), \(bind: flow.state), \(bind: flow.accountId),
+                    \(bind: flow.identifier?.kind.rawValue), \(bind: flow.identifier?.value),
+                    \(bind: flow.createdAt.unixMilliseconds), \(bind: flow.updatedAt.unixMilliseconds),
+                    \(bind: flow.expiresAt.unixMilliseconds), \(bind: JSONText.encode(flow.payload)))
+            """).run()
+    }
+
+    func find(id: String) async throws -> Flow? {
+        guard let row = try await sql.raw("""
+            SELECT id, kind, state, account_id, identifier_kind, identifier_value, created_at, updated_at, expires_at, payload
+            FROM flows WHERE id = \(bind: id)
+            """).first()
+        else { return nil }
+        var identifier: Identifier?
+        if let kind = try row.optionalString("identifier_kind").flatMap(Identifier.Kind.init(rawValue:)),
+           let value = try row.optionalString("identifier_value") {
+            identifier = Identifier(kind: kind, value: value)
+        }
+        return Flow(id: try row.string("id"), kind: Flow.Kind(rawValue: try row.string("kind")),
+                    state: try row.string("state"), accountId: try row.optionalString("account_id"),
+                    identifier: identifier, createdAt: try row.date("created_at"),
+                    updatedAt: try row.date("updated_at"), expiresAt: try row.date("expires_at"),
+                    payload: JSONText.decode(try row.string("payload")))
+    }
+
+    func transition(id: String, from expected: String, to newState: String, at: Date) async throws -> Bool {
+        !(try await sql.raw("""
+            UPDATE flows SET state = \(bind: newState), updated_at = \(bind: at.unixMilliseconds)
+            WHERE id = \(bind: id) AND state = \(bind: expected)
+            RETURNING id
+            """).all()).isEmpty
+    }
+
+    func transitionOthers(accountId: String, kind: Flow.Kind, except id: String, from state: String,
+                          to newState: String, at: Date) async throws {
+        try await sql.raw("""
+            UPDATE flows SET state = \(bind: newState), updated_at = \(bind: at.unixMilliseconds)
+            WHERE account_id = \(bind: accountId) AND kind = \(bind: kind.rawValue) AND state = \(bind: state)
+              AND id <> \(bind: id)
+            """).run()
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import KeywardCore
+import SQLKit
+
+struct SQLOutboxStore: OutboxStore {
+    let sql: any SQLDatabase
+    let dialect: SQLDialectKind
+
+    func enqueue(_ message: OutboxMessage) async throws {
+        try await sql.raw("""
+            INSERT INTO outbox (id, channel, destination, subject, body, code, account_id, created_at, status,
+                                attempts, next_attempt_at, lease_until, sent_at, last_error)
+            VALUES (\(bind: message.id), \(bind: message.channel.rawValue), \(bind: message.destination),
+                    \(bind: message.subject), \(bind: message.body), \(bind: message.code), \(bind: message.accountId),
+                    \(bind: message.createdAt.unixMilliseconds), 'pending', 0, \(bind: message.createdAt.unixMilliseconds),
+                    NULL, NULL, NULL)
+            """).run()
+    }
+
+    func claimDue(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
+        let nowMs = now.unixMilliseconds
+        return try await sql.raw("""
+            UPDATE outbox SET lease_until = \(bind: leaseUntil.unixMilliseconds), attempts = attempts + 1
+            WHERE id IN (
+                SELECT id FROM outbox
+                WHERE status = 'pending' AND next_attempt_at <= \(bind: nowMs)
+                  AND (lease_until IS NULL OR lease_until <= \(bind: nowMs))
+                ORDER BY created_at
+                LIMIT \(bind: Int64(limit))
+                \(unsafeRaw: dialect.skipLockedClause)
+            )
+            RETURNING id, channel, destination, subject, body, code, account_id, created_at, attempts
+            """).all().map { row in
+            OutboxMessage(id: try row.string("id"),
+                          channel: DeliveryChannel(rawValue: try row.string("channel")) ?? .email,
+                          destination: try row.string("destination"), subject: try row.string("subject"),
+                          body: try row.optionalString("body") ?? "", code: try row.optionalString("code"),
+                          accountId: try row.optionalString("account_id"), createdAt: try row.date("created_at"),
+                          attempts: try row.int("attempts"))
+        }.sorted { $0.createdAt < $1.createdAt }
+    }
+
+    func markSent(id: String, at: Date) async throws {
+        try await sql.raw("""
+            UPDATE outbox SET status = 'sent', sent_at = \(bind: at.unixMilliseconds), body = NULL, code = NULL,
+                              lease_until = NULL, last_error = NULL
+            WHERE id = \(bind: id)
+            """).run()
+    }
+
+    func markFailed(id: String, error: String, retryAt: Date?) async throws {
+        if let retryAt {
+            try await sql.raw("""
+                UPDATE outbox SET next_attempt_at = \(bind: retryAt.unixMilliseconds), lease_until = NULL,
+                                  last_error = \(bind: String(error.prefix(500)))
+                WHERE id = \(bind: id)
+                """).run()
+        } else {
+            try await sql.raw("""
+                UPDATE outbox SET status = 'failed', body = NULL, code = NULL, lease_until = NULL,
+                                  last_error = \(bind: String(error.prefix(500)))
+                WHERE id = \(bind: id)
+                """).run()
+        }
+    }
+
+    func pendingCount() async throws -> Int {
+        try await sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").first().map { try $0.int("n") } ?? 0
+    }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import KeywardServer
+import KeywardStorage
+import Logging
+
+/// The `keyward` command: serve, migrate, and list configuration.
+@main
+struct Keyward: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyward",
+        abstract: "Keyward, a self-hosted account-security server.",
+        subcommands: [Serve.self, Migrate.self, ConfigList.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options shared by every command that reads configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "Address to listen on (KEYWARD_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (KEYWARD_PORT; default 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Data directory for SQLite and generated keys (KEYWARD_DATA_DIR; default ./.keyward).")
+    var dataDir: String?
+
+    @Option(help: "Database URL, postgres://user:pass@host/db or sqlite:///path (KEYWARD_DATABASE_URL; default SQLite in the data directory).")
+    var database: String?
+
+    @Option(help: "development or production (KEYWARD_MODE; default development).")
+    var mode: String?
+
+    @Option(help: "A JSON file of configuration keys (see `keyward config`).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set any configuration key, e.g. --set login.revealAccountExistence=false.", valueName: "key=value"))
+    var settings: [String] = []
+
+    /// Defaults, then the file, then the environment, then the command line.
+    func load() throws -> KeywardConfig {
+        var result = KeywardConfig()
+        if let config { try result.apply(file: config) }
+        try result.apply(environment: ProcessInfo.processInfo.environment)
+        if let host { try result.set("server.host", to: host) }
+        if let port { try result.set("server.port", to: String(port)) }
+        if let dataDir { try result.set("storage.dataDir", to: dataDir) }
+        if let database { try result.set("storage.databaseURL", to: database) }
+        if let mode { try result.set("mode", to: mode) }
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--set takes key=value, got \(setting)") }
+            try result.set(parts[0], to: parts[1])
+        }
+        return result
+    }
+}
+
+/// The application for `config`, or a one-line reason and exit status 1.
+func buildOrFail(_ config: KeywardConfig) async -> (application: some ApplicationProtocol, services: KeywardServices) {
+    do {
+        return try await buildApplication(config: config)
+    } catch {
+        fail(error)
+    }
+}
+
+/// Prints a configuration problem in one line and exits non-zero.
+func fail(_ error: any Error) -> Never {
+    FileHandle.standardError.write(Data("keyward: \(error)\n".utf8))
+    exit(1)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (the default command).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config: KeywardConfig
+        do { config = try options.load() } catch { fail(error) }
+        let built = await buildOrFail(config)
+        let dataPath = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path
+        print("Keyward listening on http://\(config.host):\(config.port) (\(config.mode.rawValue) mode)")
+        print("Data directory: \(dataPath)")
+        print("Database: \(config.databaseURL == nil ? "SQLite at \(dataPath)/keyward.sqlite" : "PostgreSQL")")
+        if config.usesDevelopmentMailbox {
+            print("Development mailbox: http://\(config.host):\(config.port)/dev/mailbox")
+        }
+        try await built.application.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config: KeywardConfig
+        do { config = try options.load() } catch { fail(error) }
+        do {
+            if config.databaseURL == nil {
+                try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            }
+            let database = try await DatabaseConnector.open(url: config.effectiveDatabaseURL, logger: Logger(label: "keyward.migrate"))
+            let applied = try await database.migrate()
+            try await database.close()
+            print(applied.isEmpty ? "Migrations: nothing to apply." : "Migrations applied: \(applied.map(String.init).joined(separator: ", ")).")
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct ConfigList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "List every configuration key.")
+
+    func run() async throws {
+        for key in ConfigKey.all {
+            print("\(key.name)\n    env \(key.environment)\n    \(key.summary)")
+        }
+    }
+}
