@@ -7,8 +7,16 @@ import Logging
 /// `TEST_POSTGRES_URL` is set (CI always sets it).
 public enum TestDatabases {
     /// `sqlite` always, plus `postgres` when `TEST_POSTGRES_URL` is set.
+    /// With `KEYWARD_REQUIRE_POSTGRES` set (as CI does), a missing URL stops the run instead of
+    /// silently testing SQLite alone.
     public static var kinds: [SQLDialectKind] {
-        ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+        let environment = ProcessInfo.processInfo.environment
+        if environment["TEST_POSTGRES_URL"] == nil {
+            precondition(environment["KEYWARD_REQUIRE_POSTGRES"] == nil,
+                         "KEYWARD_REQUIRE_POSTGRES is set but TEST_POSTGRES_URL is not")
+            return [.sqlite]
+        }
+        return [.sqlite, .postgres]
     }
 
     /// A database URL for `kind`: SQLite in memory, or a fresh, empty PostgreSQL schema.

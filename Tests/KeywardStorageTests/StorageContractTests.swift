@@ -1,0 +1,248 @@
+import Foundation
+import KeywardCore
+import KeywardStorage
+import KeywardTestSupport
+import Testing
+
+/// One contract for every store, run on SQLite and (when `TEST_POSTGRES_URL` is set) PostgreSQL.
+@Suite struct StorageContractTests {
+    static let kinds = TestDatabases.kinds
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    private func withDatabase(_ kind: SQLDialectKind, _ body: (SQLKeywardDatabase) async throws -> Void) async throws {
+        let database = try await TestDatabases.open(kind)
+        do {
+            try await body(database)
+        } catch {
+            try await database.close()
+            throw error
+        }
+        try await database.close()
+    }
+
+    private func pendingFlow(_ database: SQLKeywardDatabase, identifier: Identifier) async throws -> Flow {
+        let account = try await database.stores.accounts.findOrCreatePending(identifier: identifier, at: now)
+        let flow = Flow(id: UUID().uuidString, kind: .registration, state: "pending_verification", accountId: account.id,
+                        identifier: identifier, createdAt: now, updatedAt: now, expiresAt: now.addingTimeInterval(3600),
+                        payload: ["passwordHash": "$argon2id$x"])
+        try await database.stores.flows.insert(flow)
+        return flow
+    }
+
+    private func code(flowId: String, destination: String = "a@example.com", at: Date? = nil) -> VerificationCode {
+        let created = at ?? now
+        return VerificationCode(id: UUID().uuidString, flowId: flowId, channel: .email, destination: destination,
+                                codeHash: "hash", createdAt: created, expiresAt: created.addingTimeInterval(600),
+                                attempts: 0, maxAttempts: 5, consumedAt: nil)
+    }
+
+    @Test(arguments: kinds)
+    func migrationsAreRecordedAndRunningThemAgainIsANoOp(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            #expect(await database.isReady())
+            #expect(try await database.migrate().isEmpty)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func parallelRegistrationsOfOneIdentifierShareOnePendingAccount(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let identifier = Identifier(kind: .email, value: "race@example.com")
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await database.transaction { stores in
+                            try await stores.accounts.findOrCreatePending(identifier: identifier, at: self.now).id
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(ids.count == 1)
+            let account = try #require(try await database.stores.accounts.find(identifier: identifier))
+            #expect(account.status == .pending)
+            #expect(ids.first == account.id)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func activationHappensOnceAndVerifiesTheIdentifier(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let identifier = Identifier(kind: .phone, value: "+447700900123")
+            let account = try await database.stores.accounts.findOrCreatePending(identifier: identifier, at: now)
+            #expect(try await database.stores.accounts.activate(accountId: account.id, identifier: identifier, passwordHash: "h1", at: now))
+            #expect(try await !database.stores.accounts.activate(accountId: account.id, identifier: identifier, passwordHash: "h2", at: now))
+            let stored = try #require(try await database.stores.accounts.find(id: account.id))
+            #expect(stored.status == .active)
+            #expect(stored.passwordHash == "h1")
+            let identifiers = try await database.stores.accounts.identifiers(accountId: account.id)
+            #expect(identifiers.map(\.identifier) == [identifier])
+            #expect(identifiers.first?.verifiedAt == now)
+            try await database.stores.accounts.updatePasswordHash(accountId: account.id, passwordHash: "h3")
+            #expect(try await database.stores.accounts.find(id: account.id)?.passwordHash == "h3")
+        }
+    }
+
+    @Test(arguments: kinds)
+    func fiftyParallelChecksOfOneCodeClaimExactlyItsFiveAttempts(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let flow = try await pendingFlow(database, identifier: Identifier(kind: .email, value: "a@example.com"))
+            let issued = code(flowId: flow.id)
+            try await database.stores.codes.issue(issued)
+            let claims = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await database.stores.codes.claimAttempt(id: issued.id, now: self.now) }
+                }
+                return try await group.reduce(into: [Int]()) { if let value = $1 { $0.append(value) } }
+            }
+            #expect(claims.sorted() == [1, 2, 3, 4, 5])
+            #expect(try await database.stores.codes.latest(flowId: flow.id)?.attempts == 5)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func aCodeIsConsumedOnceAndNotClaimableAfterExpiryOrUse(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let flow = try await pendingFlow(database, identifier: Identifier(kind: .email, value: "a@example.com"))
+            let issued = code(flowId: flow.id)
+            try await database.stores.codes.issue(issued)
+            #expect(try await database.stores.codes.claimAttempt(id: issued.id, now: now.addingTimeInterval(600)) == nil)
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<10 { group.addTask { try await database.stores.codes.consume(id: issued.id, at: self.now) } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(winners == 1)
+            #expect(try await database.stores.codes.claimAttempt(id: issued.id, now: now) == nil)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func issuingANewCodeSupersedesTheOldOneAndRecordsTheSendTime(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let flow = try await pendingFlow(database, identifier: Identifier(kind: .email, value: "a@example.com"))
+            let first = code(flowId: flow.id)
+            let second = code(flowId: flow.id, at: now.addingTimeInterval(61))
+            try await database.stores.codes.issue(first)
+            try await database.stores.codes.issue(second)
+            #expect(try await database.stores.codes.latest(flowId: flow.id)?.id == second.id)
+            #expect(try await database.stores.codes.claimAttempt(id: first.id, now: now.addingTimeInterval(62)) == nil)
+            #expect(try await database.stores.codes.lastSent(destination: "a@example.com") == now.addingTimeInterval(61))
+            #expect(try await database.stores.codes.lastSent(destination: "b@example.com") == nil)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func flowTransitionsOnlyFromTheExpectedState(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let flow = try await pendingFlow(database, identifier: Identifier(kind: .email, value: "a@example.com"))
+            let found = try #require(try await database.stores.flows.find(id: flow.id))
+            #expect(found == flow)
+            #expect(try await database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now))
+            #expect(try await !database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now))
+            #expect(try await database.stores.flows.find(id: "missing") == nil)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func sessionsAreFoundByTokenHashListedAndRevoked(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let identifier = Identifier(kind: .email, value: "s@example.com")
+            let account = try await database.stores.accounts.findOrCreatePending(identifier: identifier, at: now)
+            func session(_ id: String, _ offset: TimeInterval) -> Session {
+                Session(id: id, accountId: account.id, tokenHash: "hash-\(id)", createdAt: now.addingTimeInterval(offset),
+                        lastSeenAt: now.addingTimeInterval(offset), expiresAt: now.addingTimeInterval(86400),
+                        deviceName: "d\(id)", userAgent: "ua", ip: "192.0.2.1", revokedAt: nil)
+            }
+            for (index, id) in ["one", "two", "three"].enumerated() {
+                try await database.stores.sessions.insert(session(id, TimeInterval(index)))
+            }
+            #expect(try await database.stores.sessions.find(tokenHash: "hash-two")?.id == "two")
+            try await database.stores.sessions.touch(id: "two", at: now.addingTimeInterval(100))
+            #expect(try await database.stores.sessions.find(tokenHash: "hash-two")?.lastSeenAt == now.addingTimeInterval(100))
+            #expect(try await database.stores.sessions.list(accountId: account.id, now: now).map(\.id) == ["three", "two", "one"])
+            #expect(try await database.stores.sessions.revoke(id: "one", accountId: account.id, at: now))
+            #expect(try await !database.stores.sessions.revoke(id: "one", accountId: account.id, at: now))
+            #expect(try await !database.stores.sessions.revoke(id: "two", accountId: "someone-else", at: now))
+            #expect(try await database.stores.sessions.revokeAll(accountId: account.id, keeping: "three", at: now) == 1)
+            #expect(try await database.stores.sessions.list(accountId: account.id, now: now).map(\.id) == ["three"])
+            #expect(try await database.stores.sessions.list(accountId: account.id, now: now.addingTimeInterval(86400)).isEmpty)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func outboxLeasesEachMessageToOneWorkerAndClearsBodiesOnceSent(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            for index in 0..<3 {
+                try await database.stores.outbox.enqueue(OutboxMessage(
+                    id: "m\(index)", channel: .email, destination: "a@example.com", subject: "s\(index)", body: "code 123456",
+                    code: "123456", accountId: nil, createdAt: now.addingTimeInterval(TimeInterval(index))))
+            }
+            let lease = now.addingTimeInterval(60)
+            let (first, second) = try await (
+                database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 2),
+                database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 2))
+            let leased = (first + second).map(\.id)
+            #expect(Set(leased) == ["m0", "m1", "m2"])
+            #expect(leased.count == 3)
+            #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 10).isEmpty)
+
+            try await database.stores.outbox.markSent(id: "m0", at: now)
+            try await database.stores.outbox.markFailed(id: "m1", error: "smtp down", retryAt: now.addingTimeInterval(120))
+            try await database.stores.outbox.markFailed(id: "m2", error: "rejected", retryAt: nil)
+            #expect(try await database.stores.outbox.pendingCount() == 1)
+            #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(119), leaseUntil: lease, limit: 10).isEmpty)
+            let retried = try await database.stores.outbox.claimDue(now: now.addingTimeInterval(120), leaseUntil: lease, limit: 10)
+            #expect(retried.map(\.id) == ["m1"])
+            #expect(retried.first?.attempts == 2)
+            #expect(retried.first?.body == "code 123456")
+        }
+    }
+
+    @Test(arguments: kinds)
+    func aFailedTransactionLeavesNothingBehind(kind: SQLDialectKind) async throws {
+        struct Abort: Error {}
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let identifier = Identifier(kind: .email, value: "rollback@example.com")
+            let failed: Bool
+            do {
+                try await database.transaction { stores in
+                    _ = try await stores.accounts.findOrCreatePending(identifier: identifier, at: self.now)
+                    try await stores.outbox.enqueue(OutboxMessage(
+                        id: "rolled-back", channel: .email, destination: identifier.value, subject: "s", body: "b",
+                        code: nil, accountId: nil, createdAt: self.now))
+                    throw Abort()
+                }
+                failed = false
+            } catch is Abort {
+                failed = true
+            }
+            #expect(failed)
+            let account = try await database.stores.accounts.find(identifier: identifier)
+            let pending = try await database.stores.outbox.pendingCount()
+            #expect(account == nil)
+            #expect(pending == 0)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func auditEventsAndMailboxEntriesComeBackNewestFirst(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let origin = RequestOrigin(ip: "198.51.100.7", userAgent: "Test/1.0")
+            for offset in 0..<3 {
+                try await database.stores.audit.record(AuditEvent(
+                    kind: .loginFailed, outcome: .failure, accountId: "acc", origin: origin,
+                    at: now.addingTimeInterval(TimeInterval(offset)), details: ["reason": "r\(offset)"]))
+                try await database.stores.mailbox.append(DevelopmentMailboxEntry(
+                    to: "a@example.com", channel: .email, subject: "s\(offset)", body: "b", code: offset == 1 ? "123456" : nil,
+                    sentAt: now.addingTimeInterval(TimeInterval(offset))))
+            }
+            let events = try await database.stores.audit.recent(accountId: "acc", limit: 2)
+            #expect(events.map { $0.details["reason"] } == ["r2", "r1"])
+            #expect(events.first?.ip == "198.51.100.7")
+            #expect(events.first?.userAgent == "Test/1.0")
+            let mail = try await database.stores.mailbox.list(limit: 10)
+            #expect(mail.map(\.subject) == ["s2", "s1", "s0"])
+            #expect(mail[1].code == "123456")
+        }
+    }
+}

@@ -1,0 +1,187 @@
+"""Fixtures for the JSON API contract tests.
+
+* ``start_server(**settings)``: starts ``$KEYWARD_BINARY`` (default ``.build/debug/keyward``) on a
+  free port with a fresh data directory and the given ``KEYWARD_*`` settings, waits for
+  ``GET /readyz``, and returns a ``Server``. At the end of the session every server started is
+  stopped with SIGTERM and must exit with status 0 within a few seconds: graceful shutdown is part
+  of the contract.
+* ``server`` (session): the server most tests use. Argon2id runs with a small cost (hash cost does
+  not change any answer's shape, and a debug build hashes slowly) and the resend interval is a few
+  seconds, so that the resend answers can be reached without long waits.
+
+Nothing here skips: a missing binary fails the run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_BINARY = REPO / ".build" / "debug" / "keyward"
+STARTUP_TIMEOUT = 30.0
+SHUTDOWN_TIMEOUT = 5.0
+MAILBOX_TIMEOUT = 5.0
+
+# Seconds between two codes to one destination on the main test server.
+RESEND_INTERVAL = 3
+
+
+@dataclass
+class Reply:
+    """One HTTP answer: status, headers (names lowercased) and the raw body."""
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def media_type(self) -> str | None:
+        value = self.headers.get("content-type")
+        return value.split(";", 1)[0].strip().lower() if value else None
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class Server:
+    base_url: str
+    host: str
+    port: int
+    data_dir: str
+    log_path: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def request(self, method: str, path: str, *, json_body=None, body: bytes | None = None,
+                headers: dict[str, str] | None = None, token: str | None = None,
+                timeout: float = 30.0) -> Reply:
+        """One request on a fresh connection; any status is returned, never raised."""
+        all_headers = {"Accept": "application/json, application/problem+json"}
+        all_headers.update(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body).encode("utf-8")
+            all_headers.setdefault("Content-Type", "application/json")
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=all_headers)
+            response = connection.getresponse()
+            payload = response.read()
+            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, payload)
+        finally:
+            connection.close()
+
+    def mailbox(self) -> list[dict]:
+        reply = self.request("GET", "/dev/mailbox.json")
+        assert reply.status == 200, f"/dev/mailbox.json answered {reply.status}"
+        return reply.json()
+
+    def newest_code(self, to: str, *, exclude: tuple[str, ...] = (), timeout: float = MAILBOX_TIMEOUT) -> str:
+        """The code of the newest message to ``to`` not in ``exclude``, polling for delivery."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.mailbox():  # newest first
+                if message.get("to") == to and message.get("code") and message["code"] not in exclude:
+                    return message["code"]
+            if time.monotonic() > deadline:
+                pytest.fail(f"no code for {to} reached the development mailbox within {timeout:.0f} s")
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _binary() -> Path:
+    binary = Path(os.environ.get("KEYWARD_BINARY", str(DEFAULT_BINARY)))
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(f"server binary {binary} is missing; build it with `swift build --product keyward`",
+                    pytrace=False)
+    return binary
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """Starts servers on demand; stops each with SIGTERM at the end and requires exit status 0."""
+    started: list[tuple[Server, tempfile.TemporaryDirectory, object]] = []
+
+    def start(**settings: str) -> Server:
+        binary = _binary()
+        data_dir = tempfile.TemporaryDirectory(prefix="keyward-api-")
+        port = _free_port()
+        log_path = Path(data_dir.name) / "server.log"
+        log = open(log_path, "wb")
+        env = {key: value for key, value in os.environ.items() if not key.startswith("KEYWARD_")}
+        env.update({key: str(value) for key, value in settings.items()})
+        process = subprocess.Popen(
+            [str(binary), "serve", "--data-dir", data_dir.name, "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        server = Server(f"http://127.0.0.1:{port}", "127.0.0.1", port, data_dir.name, log_path, process)
+        started.append((server, data_dir, log))
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with status {process.returncode} during startup:\n{server.log()}",
+                            pytrace=False)
+            try:
+                if server.request("GET", "/readyz", timeout=1.0).status == 200:
+                    return server
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not ready within {STARTUP_TIMEOUT:.0f} s:\n{server.log()}", pytrace=False)
+            time.sleep(0.1)
+
+    yield start
+
+    failures = []
+    for server, data_dir, log in started:
+        process = server.process
+        try:
+            if process.poll() is not None:
+                failures.append(f"server on port {server.port} had already exited with status "
+                                f"{process.returncode}:\n{server.log()}")
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                status = process.wait(timeout=SHUTDOWN_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                failures.append(f"server on port {server.port} did not exit within {SHUTDOWN_TIMEOUT:.0f} s "
+                                f"of SIGTERM:\n{server.log()}")
+                continue
+            if status != 0:
+                failures.append(f"server on port {server.port} exited with status {status} after SIGTERM "
+                                f"(expected 0):\n{server.log()}")
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+            data_dir.cleanup()
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.fixture(scope="session")
+def server(start_server) -> Server:
+    """The main test server."""
+    return start_server(
+        KEYWARD_CODE_RESEND_INTERVAL=str(RESEND_INTERVAL),
+        KEYWARD_ARGON2_MEMORY_KIB="1024",
+        KEYWARD_ARGON2_ITERATIONS="1",
+    )

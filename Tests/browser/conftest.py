@@ -1,0 +1,264 @@
+"""Shared fixtures for Keyward's end-to-end browser tests.
+
+The suite drives the real, already-built server binary with Debian's headless Chromium through
+Playwright:
+
+* ``server`` (session): starts ``$KEYWARD_BINARY`` (default ``.build/debug/keyward``) on a free
+  port with a fresh data directory, waits for ``GET /readyz``, yields the base URL, then stops it
+  with SIGTERM and requires a clean exit (status 0) within a few seconds: graceful shutdown is part
+  of the contract.
+* ``browser`` (session) and ``context`` / ``page`` (per test): Chromium at ``/usr/bin/chromium``.
+* ``newest_code``: the newest one-time code the development mailbox holds for a destination,
+  polled because delivery goes through the asynchronous outbox.
+
+Missing Chromium or Playwright fails the run; nothing here ever skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_BINARY = REPO / ".build" / "debug" / "keyward"
+CHROMIUM = os.environ.get("KEYWARD_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("KEYWARD_SHOTS", "/tmp/keyward-shots"))
+STARTUP_TIMEOUT = 30.0
+SHUTDOWN_TIMEOUT = 5.0
+MAILBOX_TIMEOUT = 5.0
+
+# A password the default ("exchange") policy accepts and that is in no common-password list.
+STRONG_PASSWORD = "Quartz-Lantern-47"
+
+
+def _playwright():
+    """The Playwright sync API, or a test failure saying how to get it."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:  # pragma: no cover - exercised only on a broken machine
+        pytest.fail(f"Playwright is not installed ({error}); run `pip install playwright`", pytrace=False)
+    return sync_playwright
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain HTTP helpers (stdlib only), for the JSON API and the development mailbox.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class HTTPResult:
+    status: int
+    headers: dict
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+def http(method: str, url: str, *, json_body=None, headers=None, timeout: float = 10.0) -> HTTPResult:
+    """One request without following redirects; HTTP errors are returned, not raised."""
+    data = None
+    all_headers = dict(headers or {})
+    if json_body is not None:
+        data = json.dumps(json_body).encode("utf-8")
+        all_headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return HTTPResult(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        return HTTPResult(error.code, dict(error.headers), error.read())
+
+
+def api_login(base_url: str, identifier: str, password: str, device_name: str) -> dict:
+    """Signs in through the JSON API and returns its answer (``session.token`` among others)."""
+    result = http("POST", f"{base_url}/api/v1/login",
+                  json_body={"identifier": identifier, "password": password, "deviceName": device_name})
+    assert result.status == 200, f"API login failed: {result.status} {result.body[:400]!r}"
+    return result.json()
+
+
+def session_token(login_answer: dict) -> str:
+    session = login_answer["session"]
+    token = session.get("token") if isinstance(session, dict) else None
+    assert token, f"no session token in the API login answer: {login_answer}"
+    return token
+
+
+def mailbox(base_url: str) -> list[dict]:
+    result = http("GET", f"{base_url}/dev/mailbox.json")
+    assert result.status == 200, f"/dev/mailbox.json answered {result.status}"
+    return result.json()
+
+
+def newest_code(base_url: str, to: str, *, exclude: tuple[str, ...] = (), timeout: float = MAILBOX_TIMEOUT) -> str:
+    """The code of the newest message to ``to`` (skipping codes in ``exclude``), polling for delivery."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in mailbox(base_url):  # newest first
+            if message.get("to") == to and message.get("code") and message["code"] not in exclude:
+                return message["code"]
+        if time.monotonic() > deadline:
+            pytest.fail(f"no code for {to} reached the development mailbox within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def unique_email(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def screenshot(page, name: str) -> Path:
+    """Saves a full-page screenshot to ``$KEYWARD_SHOTS`` (default /tmp/keyward-shots)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# The server.
+# ---------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The base URL of a freshly started Keyward server with its own empty data directory."""
+    binary = Path(os.environ.get("KEYWARD_BINARY", str(DEFAULT_BINARY)))
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        pytest.fail(f"server binary {binary} is missing; build it with `swift build --product keyward`",
+                    pytrace=False)
+    data_dir = tempfile.TemporaryDirectory(prefix="keyward-browser-")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = Path(data_dir.name) / "server.log"
+    log = open(log_path, "wb")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KEYWARD_")}
+    process = subprocess.Popen(
+        [str(binary), "serve", "--data-dir", data_dir.name, "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+    def server_log() -> str:
+        log.flush()
+        return log_path.read_text(errors="replace")[-4000:]
+
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with status {process.returncode} during startup:\n{server_log()}",
+                            pytrace=False)
+            try:
+                if http("GET", f"{base_url}/readyz", timeout=1.0).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not ready within {STARTUP_TIMEOUT:.0f} s:\n{server_log()}", pytrace=False)
+            time.sleep(0.1)
+
+        yield base_url
+
+        process.send_signal(signal.SIGTERM)
+        try:
+            status = process.wait(timeout=SHUTDOWN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"server did not exit within {SHUTDOWN_TIMEOUT:.0f} s of SIGTERM:\n{server_log()}",
+                        pytrace=False)
+        assert status == 0, f"server exited with status {status} after SIGTERM (expected 0):\n{server_log()}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+        data_dir.cleanup()
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser.
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def playwright():
+    sync_playwright = _playwright()
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}; run `apt-get install chromium`", pytrace=False)
+    with sync_playwright() as instance:
+        yield instance
+
+
+def launch_options() -> dict:
+    return {"executable_path": CHROMIUM, "args": ["--no-sandbox"]}
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(**launch_options())
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser, server):
+    context = browser.new_context(base_url=server, locale="en-GB", viewport={"width": 1100, "height": 800})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+# ---------------------------------------------------------------------------------------------
+# Page flows used by several tests.
+# ---------------------------------------------------------------------------------------------
+
+def start_registration(page, email: str, password: str = STRONG_PASSWORD) -> str:
+    """Fills in /register and returns the registration id from /register/{id}."""
+    page.goto("/register")
+    page.fill("input[name=identifier]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send verification code").click()
+    path = page.url.split("://", 1)[1].split("/", 1)[1].split("?", 1)[0]
+    parts = path.split("/")
+    assert len(parts) == 2 and parts[0] == "register" and parts[1], f"not on /register/{{id}}: {page.url}"
+    return parts[1]
+
+
+def register(page, server: str, email: str, password: str = STRONG_PASSWORD) -> str:
+    """Registers ``email`` through the pages and leaves the page signed in on /account."""
+    registration_id = start_registration(page, email, password)
+    page.fill("input[name=code]", newest_code(server, email))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verify").click()
+    assert page.url == f"{server}/account", f"verification did not land on /account: {page.url}"
+    return registration_id
+
+
+def sign_in(page, identifier: str, password: str):
+    """Submits the /login form; returns the response to the form post itself."""
+    page.goto("/login")
+    page.fill("input[name=identifier]", identifier)
+    page.fill("input[name=password]", password)
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")) as posted:
+        with page.expect_navigation():
+            page.locator("form[action='/login'] button[type=submit]").click()
+    return posted.value
