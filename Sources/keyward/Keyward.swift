@@ -66,6 +66,11 @@ func buildOrFail(_ config: KeywardConfig) async -> (application: some Applicatio
     }
 }
 
+/// Writes a line to standard output at once (unbuffered, so it shows even when piped).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 /// Prints a configuration problem in one line and exits non-zero.
 func fail(_ error: any Error) -> Never {
     FileHandle.standardError.write(Data("keyward: \(error)\n".utf8))
@@ -82,11 +87,15 @@ struct Serve: AsyncParsableCommand {
         do { config = try options.load() } catch { fail(error) }
         let built = await buildOrFail(config)
         let dataPath = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path
-        print("Keyward listening on http://\(config.host):\(config.port) (\(config.mode.rawValue) mode)")
-        print("Data directory: \(dataPath)")
-        print("Database: \(config.databaseURL == nil ? "SQLite at \(dataPath)/keyward.sqlite" : "PostgreSQL")")
+        say("Keyward listening on http://\(config.host):\(config.port) (\(config.mode.rawValue) mode)")
+        say("Data directory: \(dataPath)")
+        say("Database: \(config.databaseURL == nil ? "SQLite at \(dataPath)/keyward.sqlite" : "PostgreSQL")")
         if config.usesDevelopmentMailbox {
-            print("Development mailbox: http://\(config.host):\(config.port)/dev/mailbox")
+            say("Development mailbox: http://\(config.host):\(config.port)/dev/mailbox")
+        }
+        let loopback = ["127.0.0.1", "localhost", "::1"].contains(config.host)
+        if !loopback && !config.effectivePublicURL.hasPrefix("https://") {
+            say("Warning: browsers keep Keyward's Secure cookies over plain HTTP only on localhost; serve it behind HTTPS and set KEYWARD_PUBLIC_URL=https://…, or sign-in pages will report that cookies are disabled.")
         }
         try await built.application.runService()
     }

@@ -25,7 +25,7 @@ public struct OneTimeCodes: Sendable {
     /// Throws `code.resend_too_soon` when a code went to `destination` less than the resend interval ago.
     public func ensureCanSend(to destination: String, in stores: any KeywardStores) async throws {
         guard let last = try await stores.codes.lastSent(destination: destination) else { return }
-        let availableAt = last.addingTimeInterval(settings.resendInterval)
+        let availableAt = resendAvailableAt(after: last)
         let now = clock.now()
         if now < availableAt {
             let seconds = Int(availableAt.timeIntervalSince(now).rounded(.up))
@@ -52,7 +52,13 @@ public struct OneTimeCodes: Sendable {
         try await stores.audit.record(AuditEvent(
             kind: .codeSent, outcome: .success, accountId: flow.accountId, origin: origin, at: now,
             details: ["flowId": flow.id, "channel": identifier.channel.rawValue]))
-        return now.addingTimeInterval(settings.resendInterval)
+        return resendAvailableAt(after: now)
+    }
+
+    /// When another code may follow one sent at `sent`: the resend interval later, rounded up to a
+    /// whole second so that a client waiting until the time it was told is never refused.
+    public func resendAvailableAt(after sent: Date) -> Date {
+        Date(timeIntervalSince1970: (sent.timeIntervalSince1970 + settings.resendInterval).rounded(.up))
     }
 
     /// Checks `entered` against the flow's current code, counting the check atomically first so that

@@ -19,9 +19,9 @@ extension Request {
             return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch DecodingError.keyNotFound(let key, let context) {
             throw KeywardError.requestInvalidField((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))
-        } catch DecodingError.typeMismatch(_, let context) {
+        } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
             throw KeywardError.requestInvalidField(context.codingPath.map(\.stringValue).joined(separator: "."))
-        } catch DecodingError.valueNotFound(_, let context) {
+        } catch DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty {
             throw KeywardError.requestInvalidField(context.codingPath.map(\.stringValue).joined(separator: "."))
         } catch {
             throw KeywardError.requestMalformed

@@ -41,7 +41,9 @@ struct LoginController {
             try await sessions.revoke(id: id, of: context.session.accountId, origin: context.origin)
             return Response(status: .noContent)
         }
-        signedIn.delete("sessions") { _, context in
+        signedIn.delete("sessions") { request, context in
+            // The router ignores a trailing slash: an empty session id must never mean "all".
+            if request.uri.path.hasSuffix("/") { throw KeywardError.sessionNotFound }
             let count = try await sessions.revokeOthers(than: context.session, origin: context.origin)
             return try jsonResponse(["revoked": count])
         }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import Hummingbird
 import KeywardCore
@@ -30,6 +31,9 @@ enum ProblemResponse {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(retryAfter)
+        }
+        if error.status == 401 {
+            headers[.wwwAuthenticate] = #"Bearer realm="keyward""#
         }
         return Response(status: .init(code: error.status), headers: headers,
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -74,7 +74,7 @@ public struct RegistrationService: Sendable {
     public func status(registrationId: String) async throws -> (flow: Flow, resendAvailableAt: Date) {
         let flow = try await pendingFlow(registrationId)
         let latest = try await database.stores.codes.latest(flowId: flow.id)
-        let resendAt = (latest?.createdAt ?? flow.createdAt).addingTimeInterval(codes.settings.resendInterval)
+        let resendAt = codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt)
         return (flow, resendAt)
     }
 
