@@ -94,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "KeywardTestSupport",
-            dependencies: ["KeywardCore", "KeywardServer", "KeywardStorage"],
+            dependencies: ["KeywardCore", "KeywardServer", "KeywardStorage", "KeywardCrypto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -118,6 +118,8 @@ let package = Package(
                 "KeywardServer", "KeywardTestSupport", "KeywardCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -12,11 +12,12 @@ def session_rows(page):
     return page.locator("table.sessions tbody tr[data-session-id]")
 
 
-def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, server, browser):
+def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, server):
     email = unique_email("alice")
 
     # Register: /register -> /register/{id} -> code from the mailbox -> /account.
     registration_id = start_registration(page, email)
+    assert page.url == f"{server}/register/{registration_id}"
     assert page.locator(".destination").inner_text() == email
     screenshot(page, "register-verify")
     code = newest_code(server, email)
@@ -27,7 +28,7 @@ def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, serve
     assert page.url == f"{server}/account"
     assert email in page.locator("ul.identifiers").inner_text()
     assert session_rows(page).count() == 1
-    assert page.context.cookies()  # the browser holds the session
+    assert any(c["name"] == "__Host-keyward_session" for c in page.context.cookies()), "no session cookie stored"
 
     # Sign out, then sign in again with the same email and password.
     with page.expect_navigation():
@@ -44,7 +45,6 @@ def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, serve
     first_rows = session_rows(page)
     assert first_rows.count() == 1, "the ended session is still listed"
     this_session_id = first_rows.first.get_attribute("data-session-id")
-    screenshot(page, "account")
 
     # A second session for the same account, as an app would open it.
     answer = api_login(server, email, STRONG_PASSWORD, device_name="Work laptop (browser test)")
@@ -55,6 +55,7 @@ def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, serve
     page.reload()
     rows = session_rows(page)
     assert rows.count() == 2, "the new session is not listed on /account"
+    screenshot(page, "account")
     other_row = page.locator("tr[data-session-id]", has_text="Work laptop (browser test)")
     assert other_row.count() == 1
     other_id = other_row.get_attribute("data-session-id")
@@ -75,7 +76,6 @@ def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, serve
     # The browser's own session is untouched.
     page.goto("/account")
     assert page.url == f"{server}/account"
-    assert registration_id  # used to build the URL above
 
 
 def test_wrong_password_shows_wrong_sign_in_details(page, server):
@@ -119,6 +119,8 @@ def test_weak_password_lists_every_broken_rule(page, server):
     assert page.url == f"{server}/register", "a weak password started a registration"
     alert = page.locator(".alert[data-code='password.invalid']")
     assert alert.is_visible()
+    assert page.locator("ul.violations").count() == 1, "the broken rules are not one flat list"
+    assert page.get_attribute("input[name=password]", "aria-invalid") == "true"
     items = page.locator("ul.violations li[data-code]")
     codes = sorted(items.nth(i).get_attribute("data-code") for i in range(items.count()))
     assert codes == sorted(["password.too_short", "password.needs_uppercase", "password.needs_digit",
