@@ -124,5 +124,46 @@ enum Migrations {
             """,
             "CREATE INDEX dev_mailbox_sent ON dev_mailbox (sent_at)",
         ]),
+        Migration(version: 2, name: "rate limits, failure counters and locks, security holds, known devices", statements: [
+            """
+            CREATE TABLE rate_limits (
+                key TEXT PRIMARY KEY,
+                window_start BIGINT NOT NULL,
+                window_ends_at BIGINT NOT NULL,
+                count BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX rate_limits_ends ON rate_limits (window_ends_at)",
+            """
+            CREATE TABLE login_failures (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                scope TEXT NOT NULL,
+                failed_count BIGINT NOT NULL,
+                first_failed_at BIGINT,
+                locked_until BIGINT,
+                PRIMARY KEY (account_id, scope)
+            )
+            """,
+            """
+            CREATE TABLE security_holds (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                placed_at BIGINT NOT NULL,
+                until_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX security_holds_account ON security_holds (account_id, until_at)",
+            """
+            CREATE TABLE known_devices (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                device_hash TEXT NOT NULL,
+                first_seen_at BIGINT NOT NULL,
+                last_seen_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, device_hash)
+            )
+            """,
+        ]),
     ]
 }

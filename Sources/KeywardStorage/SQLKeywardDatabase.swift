@@ -64,6 +64,10 @@ struct SQLStores: KeywardStores {
     var outbox: any OutboxStore { SQLOutboxStore(sql: sql, dialect: dialect) }
     var audit: any AuditStore { SQLAuditStore(sql: sql) }
     var mailbox: any DevelopmentMailboxStore { SQLDevelopmentMailboxStore(sql: sql) }
+    var rateLimits: any RateLimitStore { SQLRateLimitStore(sql: sql) }
+    var loginFailures: any LoginFailureStore { SQLLoginFailureStore(sql: sql) }
+    var holds: any SecurityHoldStore { SQLSecurityHoldStore(sql: sql) }
+    var devices: any KnownDeviceStore { SQLKnownDeviceStore(sql: sql) }
 }
 
 extension SQLKeywardDatabase {

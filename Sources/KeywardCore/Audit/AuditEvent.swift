@@ -18,6 +18,14 @@ public struct AuditEvent: Sendable, Equatable {
         public static let sessionCreated = Kind(rawValue: "session.created")
         public static let sessionEnded = Kind(rawValue: "session.ended")
         public static let sessionRevoked = Kind(rawValue: "session.revoked")
+        public static let lockPlaced = Kind(rawValue: "lock.placed")
+        public static let lockExtended = Kind(rawValue: "lock.extended")
+        public static let lockLifted = Kind(rawValue: "lock.lifted")
+        public static let rateLimited = Kind(rawValue: "rate_limited")
+        public static let recoveryStarted = Kind(rawValue: "recovery.started")
+        public static let recoveryVerified = Kind(rawValue: "recovery.verified")
+        public static let recoveryFinished = Kind(rawValue: "recovery.finished")
+        public static let holdPlaced = Kind(rawValue: "hold.placed")
     }
 
     /// Whether the action succeeded.

@@ -11,15 +11,39 @@ public struct OneTimeCodes: Sendable {
     /// The rules in force.
     public let settings: CodeSettings
     private let composer: MessageComposer
+    private let limits: RateLimitSettings
 
     static let purpose = "one-time-code"
 
-    /// Codes hashed with `hasher`, composed into messages by `composer`.
-    public init(hasher: KeyedHasher, clock: any KeywardClock, settings: CodeSettings, composer: MessageComposer) {
+    /// Codes hashed with `hasher`, composed into messages by `composer`, sent within `limits`.
+    public init(hasher: KeyedHasher, clock: any KeywardClock, settings: CodeSettings,
+                limits: RateLimitSettings = RateLimitSettings(), composer: MessageComposer) {
         self.hasher = hasher
         self.clock = clock
         self.settings = settings
+        self.limits = limits
         self.composer = composer
+    }
+
+    /// Counts a code request against every sending limit — the resend interval and the hourly and
+    /// daily limits per destination, per client IP and per account — and throws
+    /// `code.resend_too_soon` or `rate_limited` (audited) when one is exceeded. Runs on its own,
+    /// before the transaction that sends, so refusals are counted and recorded.
+    public func checkSendLimits(to identifier: Identifier, accountId: String?, origin: RequestOrigin,
+                                in database: any KeywardDatabase) async throws {
+        let stores = database.stores
+        try await ensureCanSend(to: identifier.value, in: stores)
+        var rules: [(key: String, limits: [RateLimit])] = [("code:dest:\(identifier.value)", limits.codesPerDestination)]
+        if let ip = origin.ip { rules.append(("code:ip:\(ip)", limits.codesPerIP)) }
+        if let accountId { rules.append(("code:account:\(accountId)", limits.codesPerAccount)) }
+        do {
+            try await RateLimiter(clock: clock).check(rules, in: stores)
+        } catch let error as KeywardError where error.code == "rate_limited" {
+            try await stores.audit.record(AuditEvent(
+                kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
+                details: ["action": "code.send", "channel": identifier.channel.rawValue]))
+            throw error
+        }
     }
 
     /// Throws `code.resend_too_soon` when a code went to `destination` less than the resend interval ago.
@@ -35,8 +59,11 @@ public struct OneTimeCodes: Sendable {
 
     /// Issues a fresh code for `flow`, superseding its earlier ones, and queues the message that carries
     /// it, all inside the caller's transaction. Returns when the next code may be asked for.
+    ///
+    /// With `deliver` false the code is stored but no message is queued: the flow of an unknown
+    /// identifier in strict mode behaves like a real one while nobody receives anything.
     public func send(for flow: Flow, to identifier: Identifier, reason: MessageComposer.CodeReason,
-                     origin: RequestOrigin, in stores: any KeywardStores) async throws -> Date {
+                     origin: RequestOrigin, in stores: any KeywardStores, deliver: Bool = true) async throws -> Date {
         try await ensureCanSend(to: identifier.value, in: stores)
         let now = clock.now()
         let code = SecureRandom.numericCode(digits: settings.digits)
@@ -44,6 +71,7 @@ public struct OneTimeCodes: Sendable {
             id: SecureRandom.uuid(), flowId: flow.id, channel: identifier.channel, destination: identifier.value,
             codeHash: hash(code, flowId: flow.id), createdAt: now, expiresAt: now.addingTimeInterval(settings.lifetime),
             attempts: 0, maxAttempts: settings.maxAttempts, consumedAt: nil))
+        guard deliver else { return resendAvailableAt(after: now) }
         let message = composer.codeMessage(code: code, reason: reason, to: identifier,
                                            validMinutes: Int(settings.lifetime / 60))
         try await stores.outbox.enqueue(OutboxMessage(

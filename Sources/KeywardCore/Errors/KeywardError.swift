@@ -138,6 +138,38 @@ extension KeywardError {
         KeywardError(code: "server.busy", status: 503, details: ["retryAfter": .int(seconds)])
     }
 
+    /// Wrong passwords locked the account until `until`; every attempt meanwhile extends the lock.
+    public static func accountLocked(until: Date, now: Date) -> KeywardError {
+        KeywardError(code: "account.locked", status: 423,
+                     details: ["lockedUntil": .date(until),
+                               "retryAfter": .int(max(1, Int(until.timeIntervalSince(now).rounded(.up))))])
+    }
+
+    /// Too many wrong recovery codes: recovery is paused until `until`.
+    public static func recoveryLocked(until: Date, now: Date) -> KeywardError {
+        KeywardError(code: "recovery.locked", status: 423,
+                     details: ["lockedUntil": .date(until),
+                               "retryAfter": .int(max(1, Int(until.timeIntervalSince(now).rounded(.up))))])
+    }
+
+    /// A rate limit was exceeded; retry after `seconds`.
+    public static func rateLimited(retryAfter seconds: Int) -> KeywardError {
+        KeywardError(code: "rate_limited", status: 429, details: ["retryAfter": .int(seconds)])
+    }
+
+    /// No recovery with that id.
+    public static let recoveryNotFound = KeywardError(code: "recovery.not_found", status: 404)
+    /// The recovery ran out of time.
+    public static let recoveryExpired = KeywardError(code: "recovery.expired", status: 410)
+    /// The recovery's code has not been entered yet.
+    public static let recoveryNotVerified = KeywardError(code: "recovery.not_verified", status: 409)
+    /// The code was already entered for this recovery.
+    public static let recoveryAlreadyVerified = KeywardError(code: "recovery.already_verified", status: 409)
+    /// The recovery is finished.
+    public static let recoveryCompleted = KeywardError(code: "recovery.completed", status: 409)
+    /// The new password is the current one.
+    public static let passwordReused = KeywardError(code: "password.reused", status: 422)
+
     /// The password breaks one or more rules of the policy.
     public static func passwordRejected(_ violations: [Violation]) -> KeywardError {
         KeywardError(code: "password.invalid", status: 422, violations: violations)

@@ -135,6 +135,33 @@ public struct MessageCatalogue: Sendable {
         "password.contains_identifier": Entry(
             title: "Password contains your username",
             detail: "Do not include your email name or phone number in the password."),
+        "account.locked": Entry(
+            title: "Account temporarily locked",
+            detail: "Your account is locked after several wrong passwords. Wait until {lockedUntil} (UTC) and do not retry meanwhile: every attempt extends the lock. If it was not you, reset your password now with \u{201C}Forgot password?\u{201D}; that lifts the lock at once."),
+        "rate_limited": Entry(
+            title: "Too many attempts",
+            detail: "There were too many requests in a short time. Wait {retryAfter} seconds before trying again; repeated attempts only make the wait longer."),
+        "recovery.locked": Entry(
+            title: "Recovery paused",
+            detail: "Too many wrong codes were entered for this account, so password recovery is paused until {lockedUntil} (UTC). Wait, then ask for a new code; if you did not ask for one, someone may be targeting your account."),
+        "recovery.not_found": Entry(
+            title: "Recovery not found",
+            detail: "This password recovery does not exist. Start again from \u{201C}Forgot password?\u{201D}."),
+        "recovery.expired": Entry(
+            title: "Recovery expired",
+            detail: "This password recovery took too long and has expired. Start again from \u{201C}Forgot password?\u{201D}."),
+        "recovery.not_verified": Entry(
+            title: "Code needed first",
+            detail: "Enter the code we sent you before choosing a new password."),
+        "recovery.already_verified": Entry(
+            title: "Code already accepted",
+            detail: "The code for this recovery was already accepted. Choose your new password."),
+        "recovery.completed": Entry(
+            title: "Password already reset",
+            detail: "This recovery is finished and the password was changed. Sign in with the new password."),
+        "password.reused": Entry(
+            title: "Choose a different password",
+            detail: "The new password is the same as the current one. Choose a password you have not used here."),
         "internal.error": Entry(
             title: "Something went wrong",
             detail: "The request failed on our side and nothing was changed. Try again in a moment."),

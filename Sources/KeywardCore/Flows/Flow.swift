@@ -10,6 +10,8 @@ public struct Flow: Sendable, Equatable {
 
         /// Registering a new account and verifying its identifier.
         public static let registration = Kind(rawValue: "registration")
+        /// Resetting a forgotten password.
+        public static let recovery = Kind(rawValue: "recovery")
     }
 
     /// A random id, handed to the client.

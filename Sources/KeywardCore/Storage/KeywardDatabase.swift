@@ -14,6 +14,14 @@ public protocol KeywardStores: Sendable {
     var audit: any AuditStore { get }
     /// Messages kept by the development mailbox.
     var mailbox: any DevelopmentMailboxStore { get }
+    /// Fixed-window rate-limit counters.
+    var rateLimits: any RateLimitStore { get }
+    /// Failure counters and locks.
+    var loginFailures: any LoginFailureStore { get }
+    /// Security holds.
+    var holds: any SecurityHoldStore { get }
+    /// Devices that signed in before.
+    var devices: any KnownDeviceStore { get }
 }
 
 /// The database behind every store.

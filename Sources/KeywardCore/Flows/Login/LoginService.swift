@@ -8,35 +8,87 @@ public struct LoginSucceeded: Sendable {
     public let session: IssuedSession
 }
 
-/// Password sign-in.
+/// What a sign-in attempt says about the device making it.
+public struct SignInDevice: Sendable {
+    /// A stable random id the app or browser keeps (the web keeps it in a cookie); used for
+    /// device-scoped lockout and recognised devices.
+    public var id: String?
+    /// A name the person gave it.
+    public var name: String?
+
+    /// A device description.
+    public init(id: String? = nil, name: String? = nil) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// Password sign-in, behind rate limits and lockout.
 ///
-/// With `revealAccountExistence` on (the default, as most exchanges do) an unknown identifier and an
-/// unfinished registration each get their own answer, so the person learns what to fix. Off, all
-/// failures answer `credentials.invalid` identically, after the same Argon2id work.
+/// Order of checks, cheapest first: the client IP's rate limit (before any hashing, so a flood
+/// costs almost nothing), the identifier's, then the lock (an attempt during a lock only extends it
+/// and is never checked against the password), then the password on the hashing pool.
+///
+/// With `revealAccountExistence` on (the default, as most exchanges do) an unknown identifier, an
+/// unfinished registration and a lock each get their own answer. Off, all of them answer
+/// `credentials.invalid` identically after the same Argon2id work; the owner of a locked account
+/// still learns of the lock from the notice sent when it was placed.
 public struct LoginService: Sendable {
     private let database: any KeywardDatabase
     private let passwords: any PasswordHashing
     private let sessions: SessionService
+    private let guardian: SignInGuard
+    private let limiter: RateLimiter
+    private let limits: RateLimitSettings
     private let clock: any KeywardClock
     /// Whether failures say which part was wrong.
     public let revealAccountExistence: Bool
+    /// In strict mode, the least time a failed sign-in takes to answer (real time, not the clock).
+    public let strictFailureFloor: TimeInterval
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, sessions: SessionService,
-                clock: any KeywardClock, revealAccountExistence: Bool) {
+                guardian: SignInGuard, limits: RateLimitSettings, clock: any KeywardClock, revealAccountExistence: Bool,
+                strictFailureFloor: TimeInterval = 0.25) {
+        self.strictFailureFloor = strictFailureFloor
         self.database = database
         self.passwords = passwords
         self.sessions = sessions
+        self.guardian = guardian
+        self.limiter = RateLimiter(clock: clock)
+        self.limits = limits
         self.clock = clock
         self.revealAccountExistence = revealAccountExistence
     }
 
     /// Signs in with an identifier and password, issuing a new session.
     ///
-    /// Throws `identifier.invalid`, `account.not_found`, `account.registration_incomplete` or
-    /// `credentials.invalid` (only the last in strict mode).
-    public func login(identifier raw: String, password: String, deviceName: String?,
+    /// Throws `rate_limited`, `identifier.invalid`, `account.not_found`,
+    /// `account.registration_incomplete`, `account.locked` or `credentials.invalid` (in strict mode
+    /// only the first and the last).
+    public func login(identifier raw: String, password: String, device: SignInDevice = SignInDevice(),
                       origin: RequestOrigin) async throws -> LoginSucceeded {
+        guard !revealAccountExistence, strictFailureFloor > 0 else {
+            return try await attempt(identifier: raw, password: password, device: device, origin: origin)
+        }
+        let started = ContinuousClock.now
+        do {
+            return try await attempt(identifier: raw, password: password, device: device, origin: origin)
+        } catch let error as KeywardError where error.code == "credentials.invalid" {
+            let remaining = Duration.milliseconds(Int64(strictFailureFloor * 1000)) - (ContinuousClock.now - started)
+            if remaining > .zero { try? await Task.sleep(for: remaining) }
+            throw error
+        }
+    }
+
+    private func attempt(identifier raw: String, password: String, device: SignInDevice,
+                         origin: RequestOrigin) async throws -> LoginSucceeded {
+        let stores = database.stores
+        if let ip = origin.ip {
+            try await limited(accountId: nil, origin: origin) {
+                try await limiter.check([("signin:ip:\(ip)", limits.signInsPerIP)], in: stores)
+            }
+        }
         let identifier: Identifier
         do {
             identifier = try Identifier.parse(raw)
@@ -45,7 +97,10 @@ public struct LoginService: Sendable {
             try await passwords.verifyDummy(password)
             throw KeywardError.credentialsInvalid
         }
-        let account = try await database.stores.accounts.find(identifier: identifier)
+        try await limited(accountId: nil, origin: origin) {
+            try await limiter.check([("signin:id:\(identifier.value)", limits.signInsPerIdentifier)], in: stores)
+        }
+        let account = try await stores.accounts.find(identifier: identifier)
         guard let account, account.status == .active, let stored = account.passwordHash else {
             let reason = account == nil ? "account.not_found" : "account.registration_incomplete"
             try await passwords.verifyDummy(password)
@@ -53,9 +108,27 @@ public struct LoginService: Sendable {
             if !revealAccountExistence { throw KeywardError.credentialsInvalid }
             throw account == nil ? KeywardError.accountNotFound : KeywardError.registrationIncomplete
         }
-        let check = try await passwords.verify(password, against: stored)
-        guard case .match(let needsRehash) = check else {
+
+        let scope = try await guardian.scope(accountId: account.id, deviceId: device.id, in: stores)
+        let failureNumber: Int
+        do {
+            failureNumber = try await guardian.admit(accountId: account.id, scope: scope, origin: origin, in: stores)
+        } catch let error as KeywardError where error.code == "account.locked" {
+            try await recordFailure(accountId: account.id, reason: "account.locked", origin: origin)
+            if revealAccountExistence { throw error }
+            try await passwords.verifyDummy(password)
+            throw KeywardError.credentialsInvalid
+        }
+
+        guard case .match(let needsRehash) = try await passwords.verify(password, against: stored) else {
             try await recordFailure(accountId: account.id, reason: "credentials.invalid", origin: origin)
+            let destinations = try await stores.accounts.identifiers(accountId: account.id)
+                .filter { $0.verifiedAt != nil }.map(\.identifier)
+            if let until = try await guardian.recordFailure(accountId: account.id, scope: scope, count: failureNumber,
+                                                            origin: origin, notify: destinations, in: database),
+               revealAccountExistence {
+                throw KeywardError.accountLocked(until: until, now: clock.now())
+            }
             throw KeywardError.credentialsInvalid
         }
         let freshHash = needsRehash ? try await passwords.hash(password) : nil
@@ -66,10 +139,23 @@ public struct LoginService: Sendable {
                 try await stores.audit.record(AuditEvent(
                     kind: .passwordRehashed, outcome: .success, accountId: account.id, origin: origin, at: now))
             }
+            try await guardian.recordSuccess(accountId: account.id, scope: scope, deviceId: device.id, in: stores)
             try await stores.audit.record(AuditEvent(
                 kind: .loginSucceeded, outcome: .success, accountId: account.id, origin: origin, at: now))
-            let issued = try await sessions.issue(accountId: account.id, deviceName: deviceName, origin: origin, in: stores)
+            let issued = try await sessions.issue(accountId: account.id, deviceName: device.name, origin: origin, in: stores)
             return LoginSucceeded(accountId: account.id, session: issued)
+        }
+    }
+
+    /// Runs a rate-limit check, auditing a refusal.
+    private func limited(accountId: String?, origin: RequestOrigin, _ check: () async throws -> Void) async throws {
+        do {
+            try await check()
+        } catch let error as KeywardError where error.code == "rate_limited" {
+            try await database.stores.audit.record(AuditEvent(
+                kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
+                details: ["action": "signin"]))
+            throw error
         }
     }
 

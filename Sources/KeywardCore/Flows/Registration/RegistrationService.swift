@@ -39,7 +39,7 @@ public struct RegistrationService: Sendable {
         if let existing = try await stores.accounts.find(identifier: identifier), existing.status == .active {
             throw KeywardError.identifierTaken
         }
-        try await codes.ensureCanSend(to: identifier.value, in: stores)
+        try await codes.checkSendLimits(to: identifier, accountId: nil, origin: origin, in: database)
         let passwordHash = try await passwords.hash(password)
         return try await database.transaction { stores in
             let now = clock.now()
@@ -63,6 +63,7 @@ public struct RegistrationService: Sendable {
     public func resend(registrationId: String, origin: RequestOrigin) async throws -> RegistrationStarted {
         let flow = try await pendingFlow(registrationId)
         guard let identifier = flow.identifier else { throw KeywardError.registrationNotFound }
+        try await codes.checkSendLimits(to: identifier, accountId: nil, origin: origin, in: database)
         return try await database.transaction { stores in
             let resendAt = try await codes.send(for: flow, to: identifier, reason: .registration, origin: origin, in: stores)
             return RegistrationStarted(registrationId: flow.id, status: .pendingVerification,

@@ -1,0 +1,206 @@
+public import Foundation
+import KeywardCrypto
+
+/// "Forgot password": a code to the registered email or phone, then a new password.
+///
+/// After a reset every session of the account is revoked, any lock is lifted, the owner is told on
+/// every channel, and a withdrawal hold is placed. In strict mode an unknown identifier gets the
+/// same answers as a real one (a flow with a code nobody receives) and no message is sent.
+public struct RecoveryService: Sendable {
+    private let database: any KeywardDatabase
+    private let passwords: any PasswordHashing
+    private let policy: PasswordPolicy
+    private let codes: OneTimeCodes
+    private let lockout: LockoutSettings
+    private let composer: MessageComposer
+    private let clock: any KeywardClock
+    /// Whether an unknown identifier is told so.
+    public let revealAccountExistence: Bool
+    /// How long withdrawals are held after a reset (default 24 h; 0 places none).
+    public let holdAfterReset: TimeInterval
+    /// How long a recovery may take (default 30 minutes).
+    public let flowLifetime: TimeInterval
+
+    /// Wrong recovery codes allowed per account within the lockout window before recovery pauses
+    /// for the lockout duration; new codes do not reset this count.
+    public let maxCodeFailures: Int
+
+    static let failureScope = "recovery"
+
+    /// A service over the given parts.
+    public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
+                codes: OneTimeCodes, lockout: LockoutSettings, composer: MessageComposer,
+                clock: any KeywardClock, revealAccountExistence: Bool, holdAfterReset: TimeInterval = 24 * 3600,
+                flowLifetime: TimeInterval = 1800, maxCodeFailures: Int = 20) {
+        self.database = database
+        self.passwords = passwords
+        self.policy = policy
+        self.codes = codes
+        self.lockout = lockout
+        self.composer = composer
+        self.clock = clock
+        self.revealAccountExistence = revealAccountExistence
+        self.holdAfterReset = holdAfterReset
+        self.flowLifetime = flowLifetime
+        self.maxCodeFailures = maxCodeFailures
+    }
+
+    /// Starts a recovery and sends its code. Throws `identifier.invalid`, `rate_limited`,
+    /// `code.resend_too_soon`, and (when existence is revealed) `account.not_found` or
+    /// `account.registration_incomplete`.
+    public func start(identifier raw: String, origin: RequestOrigin) async throws -> RecoveryStarted {
+        let identifier = try Identifier.parse(raw)
+        let found = try await database.stores.accounts.find(identifier: identifier)
+        let account = found?.status == .active ? found : nil
+        if account == nil && revealAccountExistence {
+            throw found == nil ? KeywardError.accountNotFound : KeywardError.registrationIncomplete
+        }
+        try await codes.checkSendLimits(to: identifier, accountId: account?.id, origin: origin, in: database)
+        return try await database.transaction { stores in
+            let now = clock.now()
+            let flow = Flow(id: SecureRandom.uuid(), kind: .recovery, state: RecoveryState.codeSent.rawValue,
+                            accountId: account?.id, identifier: identifier, createdAt: now, updatedAt: now,
+                            expiresAt: now.addingTimeInterval(flowLifetime), payload: [:])
+            try await stores.flows.insert(flow)
+            let resendAt = try await codes.send(for: flow, to: identifier, reason: .recovery, origin: origin,
+                                                in: stores, deliver: account != nil)
+            if let account {
+                try await stores.audit.record(AuditEvent(
+                    kind: .recoveryStarted, outcome: .success, accountId: account.id, origin: origin, at: now,
+                    details: ["flowId": flow.id, "channel": identifier.channel.rawValue]))
+            }
+            return RecoveryStarted(flowId: flow.id, channel: identifier.channel, resendAvailableAt: resendAt)
+        }
+    }
+
+    /// Sends a new code for a recovery still waiting for one.
+    public func resend(flowId: String, origin: RequestOrigin) async throws -> RecoveryStarted {
+        let flow = try await flow(flowId, expecting: .codeSent)
+        guard let identifier = flow.identifier else { throw KeywardError.recoveryNotFound }
+        try await codes.checkSendLimits(to: identifier, accountId: flow.accountId, origin: origin, in: database)
+        return try await database.transaction { stores in
+            let resendAt = try await codes.send(for: flow, to: identifier, reason: .recovery, origin: origin,
+                                                in: stores, deliver: flow.accountId != nil)
+            return RecoveryStarted(flowId: flow.id, channel: identifier.channel, resendAvailableAt: resendAt)
+        }
+    }
+
+    /// Checks the code. Every check counts toward the account's recovery failures (not reset by a
+    /// new code); too many pause recovery with `recovery.locked`. Returns the flow's next state.
+    public func verify(flowId: String, code entered: String, origin: RequestOrigin) async throws -> RecoveryState {
+        let flow = try await flow(flowId, expecting: .codeSent)
+        let stores = database.stores
+        let now = clock.now()
+        guard let accountId = flow.accountId else {
+            // A flow for an unknown identifier (strict mode): its code reached nobody, so every
+            // entry is wrong, with the same answers a real flow gives.
+            _ = try await codes.check(entered, flow: flow, origin: origin, in: stores)
+            throw KeywardError.codeInvalid(attemptsRemaining: 0)
+        }
+        if let until = try await stores.loginFailures.lockedUntil(accountId: accountId, scope: Self.failureScope, now: now) {
+            throw KeywardError.recoveryLocked(until: until, now: now)
+        }
+        guard let count = try await stores.loginFailures.claimGuess(
+            accountId: accountId, scope: Self.failureScope, now: now,
+            windowStart: now.addingTimeInterval(-lockout.window), maxFailures: maxCodeFailures)
+        else { throw KeywardError.rateLimited(retryAfter: 1) }
+        let code: VerificationCode
+        do {
+            code = try await codes.check(entered, flow: flow, origin: origin, in: stores)
+        } catch let failure as KeywardError where failure.code.hasPrefix("code.") && count >= maxCodeFailures {
+            let until = now.addingTimeInterval(lockout.duration)
+            _ = try await stores.loginFailures.placeLock(accountId: accountId, scope: Self.failureScope, now: now, until: until)
+            throw KeywardError.recoveryLocked(until: until, now: now)
+        }
+        return try await accept(flow: flow, accountId: accountId, code: code, origin: origin)
+    }
+
+    /// Sets the new password of a verified recovery and secures the account: sessions revoked, lock
+    /// lifted, owner told everywhere, withdrawal hold placed.
+    public func setPassword(flowId: String, newPassword: String, origin: RequestOrigin) async throws -> RecoveryCompleted {
+        let flow = try await flow(flowId, expecting: .verified)
+        guard let accountId = flow.accountId,
+              let account = try await database.stores.accounts.find(id: accountId), let current = account.passwordHash
+        else { throw KeywardError.recoveryNotFound }
+        try policy.check(newPassword, identifier: flow.identifier)
+        if case .match = try await passwords.verify(newPassword, against: current) {
+            throw KeywardError.passwordReused
+        }
+        let newHash = try await passwords.hash(newPassword)
+        return try await database.transaction { stores in
+            let now = clock.now()
+            guard try await stores.flows.transition(id: flow.id, from: RecoveryState.verified.rawValue,
+                                                    to: RecoveryState.completed.rawValue, at: now)
+            else { throw KeywardError.recoveryCompleted }
+            try await stores.accounts.updatePasswordHash(accountId: accountId, passwordHash: newHash)
+            let revoked = try await stores.sessions.revokeAll(accountId: accountId, keeping: nil, at: now)
+            if try await stores.loginFailures.clearAll(accountId: accountId, now: now) {
+                try await stores.audit.record(AuditEvent(
+                    kind: .lockLifted, outcome: .success, accountId: accountId, origin: origin, at: now,
+                    details: ["reason": "password.reset"]))
+            }
+            var holds: [SecurityHold] = []
+            if holdAfterReset > 0 {
+                let hold = SecurityHold(id: SecureRandom.uuid(), accountId: accountId, kind: SecurityHold.withdrawal,
+                                        reason: "password.reset", placedAt: now, until: now.addingTimeInterval(holdAfterReset))
+                try await stores.holds.place(hold)
+                try await stores.audit.record(AuditEvent(
+                    kind: .holdPlaced, outcome: .success, accountId: accountId, origin: origin, at: now,
+                    details: ["kind": hold.kind, "reason": hold.reason, "until": ISO8601.string(hold.until)]))
+                holds.append(hold)
+            }
+            for binding in try await stores.accounts.identifiers(accountId: accountId) where binding.verifiedAt != nil {
+                let message = composer.passwordResetNotice(at: now, ip: origin.ip, holdUntil: holds.first?.until,
+                                                           to: binding.identifier)
+                try await stores.outbox.enqueue(OutboxMessage(
+                    id: SecureRandom.uuid(), channel: binding.identifier.channel, destination: binding.identifier.value,
+                    subject: message.subject, body: message.body, code: nil, accountId: accountId, createdAt: now))
+            }
+            try await stores.audit.record(AuditEvent(
+                kind: .recoveryFinished, outcome: .success, accountId: accountId, origin: origin, at: now,
+                details: ["flowId": flow.id, "sessionsRevoked": String(revoked)]))
+            return RecoveryCompleted(accountId: accountId, sessionsRevoked: revoked, holds: holds)
+        }
+    }
+
+    /// The recovery flow `id` with its resend time, for pages.
+    public func status(flowId: String) async throws -> (flow: Flow, resendAvailableAt: Date) {
+        guard let flow = try await database.stores.flows.find(id: flowId), flow.kind == .recovery else {
+            throw KeywardError.recoveryNotFound
+        }
+        let latest = try await database.stores.codes.latest(flowId: flow.id)
+        return (flow, codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt))
+    }
+
+    private func accept(flow: Flow, accountId: String, code: VerificationCode, origin: RequestOrigin) async throws -> RecoveryState {
+        try await database.transaction { stores in
+            let now = clock.now()
+            try await codes.consume(code, in: stores)
+            // Second factors plug in here: an account with one moves to `secondFactorRequired`.
+            let next = RecoveryState.verified
+            guard try await stores.flows.transition(id: flow.id, from: RecoveryState.codeSent.rawValue,
+                                                    to: next.rawValue, at: now)
+            else { throw KeywardError.recoveryAlreadyVerified }
+            try await stores.loginFailures.resetFailures(accountId: accountId, scope: Self.failureScope)
+            try await stores.audit.record(AuditEvent(
+                kind: .recoveryVerified, outcome: .success, accountId: accountId, origin: origin, at: now,
+                details: ["flowId": flow.id]))
+            return next
+        }
+    }
+
+    /// The recovery flow `id` if it is in `state` and not expired; otherwise the error saying why.
+    private func flow(_ id: String, expecting state: RecoveryState) async throws -> Flow {
+        guard let flow = try await database.stores.flows.find(id: id), flow.kind == .recovery else {
+            throw KeywardError.recoveryNotFound
+        }
+        let current = RecoveryState(rawValue: flow.state)
+        if current == .completed { throw KeywardError.recoveryCompleted }
+        if flow.expiresAt <= clock.now() { throw KeywardError.recoveryExpired }
+        if current == state { return flow }
+        switch state {
+        case .verified: throw KeywardError.recoveryNotVerified
+        default: throw KeywardError.recoveryAlreadyVerified
+        }
+    }
+}
