@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "KeywardServerTests",
             dependencies: [
-                "KeywardServer", "KeywardTestSupport", "KeywardCore",
+                "KeywardServer", "KeywardTestSupport", "KeywardCore", "KeywardStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -17,8 +17,12 @@ public struct KeywardServices: Sendable {
     public let logins: LoginService
     /// Sessions.
     public let sessions: SessionService
+    /// Forgotten-password recovery.
+    public let recoveries: RecoveryService
     /// The configuration in force.
     public let config: KeywardConfig
+    /// The clock every service reads.
+    public let clock: any KeywardClock
 }
 
 /// Checks the configuration for production: refuses the development mailbox and generated keys
@@ -81,18 +85,25 @@ private func assemble(
     let sessions = SessionService(
         database: database, hasher: hasher, clock: clock,
         settings: SessionSettings(idleTimeout: config.sessionIdleTimeout, absoluteLifetime: config.sessionAbsoluteLifetime))
+    let composer = MessageComposer(platformName: config.platformName)
     let codes = OneTimeCodes(
         hasher: hasher, clock: clock,
         settings: CodeSettings(digits: config.codeDigits, lifetime: config.codeLifetime,
                                maxAttempts: config.codeMaxAttempts, resendInterval: config.codeResendInterval),
-        composer: MessageComposer(platformName: config.platformName))
+        limits: config.rateLimits, composer: composer)
+    let guardian = SignInGuard(hasher: hasher, clock: clock, settings: config.lockout, composer: composer)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         codes: codes, sessions: sessions, clock: clock)
-    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, clock: clock,
-                              revealAccountExistence: config.revealAccountExistence)
+    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guardian: guardian,
+                              limits: config.rateLimits, clock: clock, revealAccountExistence: config.revealAccountExistence,
+                              strictFailureFloor: config.strictFailureFloor)
+    let recoveries = RecoveryService(
+        database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,
+        lockout: config.lockout, composer: composer, clock: clock, revealAccountExistence: config.revealAccountExistence,
+        holdAfterReset: config.holdAfterPasswordReset, maxCodeFailures: config.recoveryMaxCodeFailures)
     let services = KeywardServices(database: database, registrations: registrations, logins: logins,
-                                   sessions: sessions, config: config)
+                                   sessions: sessions, recoveries: recoveries, config: config, clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)
     let resources = try SystemController.loadResources()
@@ -110,18 +121,22 @@ private func assemble(
     let api = router.group("api/v1")
     RegistrationController(registrations: registrations).addRoutes(to: api)
     LoginController(logins: logins, sessions: sessions, database: database).addRoutes(to: api)
+    RecoveryController(recoveries: recoveries).addRoutes(to: api)
+    AccountController(database: database, clock: clock, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+    WebRecoveryController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
 
     let sender: any MessageSender = config.usesDevelopmentMailbox
         ? DevelopmentMailboxSender(mailbox: database.stores.mailbox, clock: clock)
         : UnconfiguredSender()
     let outbox = OutboxWorker(database: database, sender: sender, clock: clock, logger: logger)
     let resourcesService = ResourceShutdownService(database: database, passwords: passwords)
+    let cleanup = CleanupService(database: database, clock: clock, logger: logger)
 
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
-        services: [outbox, resourcesService],
+        services: [resourcesService, outbox, cleanup],
         logger: logger)
     return (application, services)
 }

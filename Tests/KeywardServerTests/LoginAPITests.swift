@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdBcrypt
 import KeywardCore
+import KeywardStorage
 import KeywardServer
 import KeywardTestSupport
 import Testing
@@ -31,8 +32,9 @@ import Testing
         }
     }
 
-    @Test func strictModeAnswersUnknownPendingAndWrongPasswordAlike() async throws {
-        var config = KeywardConfig.testing()
+    @Test(arguments: TestDatabases.kinds)
+    func strictModeAnswersUnknownPendingAndWrongPasswordAlike(kind: SQLDialectKind) async throws {
+        var config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
         try config.set("login.revealAccountExistence", to: "false")
         try await withKeyward(config) { api, _ in
             _ = try await api.registerAndVerify("heidi@example.com")
@@ -51,8 +53,10 @@ import Testing
         }
     }
 
-    @Test func sessionsAreListedRevokedOneByOneOrAllButThisOneAndEndedBySignOut() async throws {
-        try await withKeyward { api, _ in
+    @Test(arguments: TestDatabases.kinds)
+    func sessionsAreListedRevokedOneByOneOrAllButThisOneAndEndedBySignOut(kind: SQLDialectKind) async throws {
+        let config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
+        try await withKeyward(config) { api, _ in
             let (_, token) = try await api.registerAndVerify("judy@example.com")
             let laptop = try #require((try await api.login("judy@example.com", deviceName: "Laptop")["session"] as? [String: Any]))
             let tablet = try #require((try await api.login("judy@example.com", deviceName: "Tablet")["session"] as? [String: Any]))

@@ -1,13 +1,17 @@
 import Foundation
 import HTTPTypes
 import KeywardCore
+import KeywardServer
+import KeywardStorage
 import KeywardTestSupport
 import Testing
 
 @Suite struct RegistrationAPITests {
-    @Test func anEmailRegistrationIsVerifiedWithTheMailedCodeAndSignsIn() async throws {
+    @Test(arguments: TestDatabases.kinds)
+    func anEmailRegistrationIsVerifiedWithTheMailedCodeAndSignsIn(kind: SQLDialectKind) async throws {
+        let config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
         let clock = TestClock()
-        try await withKeyward(clock: clock) { api, _ in
+        try await withKeyward(config, clock: clock) { api, _ in
             let started = try await api.call(.post, "/api/v1/registrations",
                                              json: ["identifier": " Alice@Example.COM ", "password": "Tr4velling-Lynx"])
             #expect(started.status == 201)
@@ -67,8 +71,10 @@ import Testing
         }
     }
 
-    @Test func fiveWrongCodesKillTheCode() async throws {
-        try await withKeyward { api, _ in
+    @Test(arguments: TestDatabases.kinds)
+    func fiveWrongCodesKillTheCode(kind: SQLDialectKind) async throws {
+        let config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
+        try await withKeyward(config) { api, _ in
             let id = try await api.register("carol@example.com")
             let code = try await api.newestCode(for: "carol@example.com")
             let wrong = code == "000000" ? "111111" : "000000"
@@ -124,9 +130,11 @@ import Testing
         }
     }
 
-    @Test func registeringAgainResumesTheUnfinishedRegistration() async throws {
+    @Test(arguments: TestDatabases.kinds)
+    func registeringAgainResumesTheUnfinishedRegistration(kind: SQLDialectKind) async throws {
+        let config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
         let clock = TestClock()
-        try await withKeyward(clock: clock) { api, _ in
+        try await withKeyward(config, clock: clock) { api, _ in
             let firstId = try await api.register("frank@example.com", password: "First-Passw0rd")
             let firstCode = try await api.newestCode(for: "frank@example.com")
             let tooSoon = try await api.call(.post, "/api/v1/registrations",

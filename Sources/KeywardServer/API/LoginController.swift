@@ -8,13 +8,19 @@ struct LoginController {
     let sessions: SessionService
     let database: any KeywardDatabase
 
-    struct LoginBody: Decodable { let identifier: String; let password: String; let deviceName: String? }
+    struct LoginBody: Decodable {
+        let identifier: String
+        let password: String
+        let deviceName: String?
+        let deviceId: String?
+    }
 
     func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
         group.post("login") { request, context in
             let body = try await request.decodeJSON(LoginBody.self, limit: context.bodyLimit)
             let result = try await logins.login(identifier: body.identifier, password: body.password,
-                                                deviceName: body.deviceName, origin: context.origin)
+                                                device: SignInDevice(id: body.deviceId, name: body.deviceName),
+                                                origin: context.origin)
             return try jsonResponse(LoginJSON(status: "authenticated", accountId: result.accountId,
                                               session: SessionTokenJSON(result.session)))
         }

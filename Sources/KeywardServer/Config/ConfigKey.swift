@@ -62,7 +62,7 @@ public struct ConfigKey: Sendable {
         ConfigKey("password.policy", "KEYWARD_PASSWORD_POLICY", "exchange (default: 8-128 characters, upper, lower, digit) or nist (15+ characters)") { c, v in
             c.passwordPolicy = try choice(v, "password.policy", PasswordPolicy.Preset.self) },
         ConfigKey("password.argon2.memoryKiB", "KEYWARD_ARGON2_MEMORY_KIB", "Argon2id memory in KiB (default 19456)") { c, v in
-            c.argon2MemoryKiB = try int(v, "password.argon2.memoryKiB", 1024...(4 << 20)) },
+            c.argon2MemoryKiB = try int(v, "password.argon2.memoryKiB", 8...(4 << 20)) },
         ConfigKey("password.argon2.iterations", "KEYWARD_ARGON2_ITERATIONS", "Argon2id passes (default 2)") { c, v in
             c.argon2Iterations = try int(v, "password.argon2.iterations", 1...64) },
         ConfigKey("password.argon2.parallelism", "KEYWARD_ARGON2_PARALLELISM", "Argon2id lanes (default 1)") { c, v in
@@ -77,6 +77,30 @@ public struct ConfigKey: Sendable {
             c.sessionIdleTimeout = TimeInterval(try int(v, "session.idleTimeout", 60...(365 * 86400))) },
         ConfigKey("session.absoluteLifetime", "KEYWARD_SESSION_ABSOLUTE_LIFETIME", "seconds after sign-in that end a session (default 2592000)") { c, v in
             c.sessionAbsoluteLifetime = TimeInterval(try int(v, "session.absoluteLifetime", 60...(3650 * 86400))) },
+        ConfigKey("login.strictFailureFloor", "KEYWARD_LOGIN_STRICT_FAILURE_FLOOR_MS", "in strict mode, milliseconds a failed sign-in takes at least, hiding timing differences (default 250)") { c, v in
+            c.strictFailureFloor = TimeInterval(try int(v, "login.strictFailureFloor", 0...10_000)) / 1000 },
+        ConfigKey("lockout.maxFailures", "KEYWARD_LOCKOUT_MAX_FAILURES", "consecutive wrong passwords that lock the account (default 5)") { c, v in
+            c.lockout.maxFailures = try int(v, "lockout.maxFailures", 1...1000) },
+        ConfigKey("lockout.window", "KEYWARD_LOCKOUT_WINDOW", "seconds after which failures are forgotten (default 86400)") { c, v in
+            c.lockout.window = TimeInterval(try int(v, "lockout.window", 60...(30 * 86400))) },
+        ConfigKey("lockout.duration", "KEYWARD_LOCKOUT_DURATION", "seconds a lock lasts; each attempt during it restarts it (default 7200)") { c, v in
+            c.lockout.duration = TimeInterval(try int(v, "lockout.duration", 1...(30 * 86400))) },
+        ConfigKey("lockout.scope", "KEYWARD_LOCKOUT_SCOPE", "account (default: every failure counts toward one lock) or device (a device that signed in before keeps its own count, so strangers cannot lock the owner out; it also gets its own allowance of guesses)") { c, v in
+            c.lockout.scope = try choice(v, "lockout.scope", LockoutSettings.Scope.self) },
+        ConfigKey("rateLimit.codesPerDestination", "KEYWARD_RATE_CODES_PER_DESTINATION", "codes to one email or phone, as count/seconds pairs (default 5/3600,10/86400; plus the resend interval)") { c, v in
+            c.rateLimits.codesPerDestination = try limits(v, "rateLimit.codesPerDestination") },
+        ConfigKey("rateLimit.codesPerIP", "KEYWARD_RATE_CODES_PER_IP", "codes requested from one client IP (default 5/60,30/3600,100/86400)") { c, v in
+            c.rateLimits.codesPerIP = try limits(v, "rateLimit.codesPerIP") },
+        ConfigKey("rateLimit.codesPerAccount", "KEYWARD_RATE_CODES_PER_ACCOUNT", "codes for one account (default 5/3600,10/86400)") { c, v in
+            c.rateLimits.codesPerAccount = try limits(v, "rateLimit.codesPerAccount") },
+        ConfigKey("rateLimit.signInsPerIP", "KEYWARD_RATE_SIGNINS_PER_IP", "sign-in attempts from one client IP, checked before any hashing (default 30/60)") { c, v in
+            c.rateLimits.signInsPerIP = try limits(v, "rateLimit.signInsPerIP") },
+        ConfigKey("rateLimit.signInsPerIdentifier", "KEYWARD_RATE_SIGNINS_PER_IDENTIFIER", "sign-in attempts naming one email or phone (default 10/60)") { c, v in
+            c.rateLimits.signInsPerIdentifier = try limits(v, "rateLimit.signInsPerIdentifier") },
+        ConfigKey("recovery.maxCodeFailures", "KEYWARD_RECOVERY_MAX_CODE_FAILURES", "wrong recovery codes per account within the lockout window before recovery pauses (default 20)") { c, v in
+            c.recoveryMaxCodeFailures = try int(v, "recovery.maxCodeFailures", 1...1000) },
+        ConfigKey("holds.afterPasswordReset", "KEYWARD_HOLD_AFTER_PASSWORD_RESET", "seconds withdrawals are held after a password reset (default 86400; 0 for none)") { c, v in
+            c.holdAfterPasswordReset = TimeInterval(try int(v, "holds.afterPasswordReset", 0...(365 * 86400))) },
         ConfigKey("code.lifetime", "KEYWARD_CODE_LIFETIME", "seconds a one-time code works (default 600)") { c, v in
             c.codeLifetime = TimeInterval(try int(v, "code.lifetime", 60...86400)) },
         ConfigKey("code.maxAttempts", "KEYWARD_CODE_MAX_ATTEMPTS", "wrong entries before a code dies (default 5)") { c, v in
@@ -113,6 +137,16 @@ public struct ConfigKey: Sendable {
             throw InvalidValue(description: "\(name): expected base64 of exactly 32 bytes (for example: openssl rand -base64 32)")
         }
         return text
+    }
+
+    private static func limits(_ text: String, _ name: String) throws -> [RateLimit] {
+        try list(text).map { entry in
+            let parts = entry.split(separator: "/").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let count = parts[0], let seconds = parts[1], count >= 1, seconds >= 1 else {
+                throw InvalidValue(description: "\(name): \(entry) is not count/seconds, for example 5/3600")
+            }
+            return RateLimit(count, per: TimeInterval(seconds))
+        }
     }
 
     private static func list(_ text: String) -> [String] {

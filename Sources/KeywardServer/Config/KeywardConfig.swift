@@ -74,6 +74,18 @@ public struct KeywardConfig: Sendable {
     /// Seconds between two codes to one destination.
     public var codeResendInterval: TimeInterval = 60
 
+    /// Lockout after wrong passwords.
+    public var lockout = LockoutSettings()
+    /// Rate limits on sign-ins and code sends.
+    public var rateLimits = RateLimitSettings()
+    /// Wrong recovery codes per account within the lockout window before recovery pauses.
+    public var recoveryMaxCodeFailures = 20
+    /// Seconds withdrawals are held after a password reset (0: no hold).
+    public var holdAfterPasswordReset: TimeInterval = 24 * 3600
+    /// In strict mode, the least time (seconds) a failed sign-in takes to answer, so that answers
+    /// for unknown, locked and existing accounts cannot be told apart by timing.
+    public var strictFailureFloor: TimeInterval = 0.25
+
     /// Proxies whose `X-Forwarded-For` is believed (IP addresses or CIDR ranges).
     public var trustedProxies: [String] = []
     /// Largest request body accepted, in bytes.

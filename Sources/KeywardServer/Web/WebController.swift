@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
 import KeywardCore
+import KeywardCrypto
 
 /// The server-rendered pages: register, enter the code, sign in, account home, sign out. They
 /// drive the same services as the JSON API and hold no logic of their own beyond presentation.
 struct WebController {
+    /// A random id the browser keeps so that a device that signed in before is recognised.
+    static let deviceCookie = "__Host-keyward_device"
     let services: KeywardServices
     let pages: PageRenderer
     let csrf: CSRFGuard
@@ -17,6 +20,9 @@ struct WebController {
             if context.session != nil { return Response.redirect(to: "/account", type: .normal) }
             var values: [String: Any] = [:]
             if request.uri.queryParameters["signedOut"] != nil { values["notice"] = "You are signed out." }
+            if request.uri.queryParameters["reset"] != nil {
+                values["notice"] = "Your password was changed and every device was signed out. Sign in with the new password."
+            }
             return render("login", "Sign in", request: request, context: context, values: values)
         }
         router.post("login") { request, context in
@@ -24,9 +30,16 @@ struct WebController {
             let identifier = form["identifier"] ?? ""
             do {
                 try csrf.verify(request, form: form)
+                let known = request.cookies[Self.deviceCookie]?.value
+                let deviceId = known ?? SecureRandom.token()
                 let result = try await services.logins.login(identifier: identifier, password: form["password"] ?? "",
-                                                             deviceName: nil, origin: context.origin)
-                return signedIn(result.session)
+                                                             device: SignInDevice(id: deviceId), origin: context.origin)
+                var response = signedIn(result.session)
+                if known == nil {
+                    response.setCookie(Cookie(name: Self.deviceCookie, value: deviceId, maxAge: 400 * 86400, path: "/",
+                                              secure: true, httpOnly: true, sameSite: .lax))
+                }
+                return response
             } catch let error as KeywardError {
                 return render("login", "Sign in", request: request, context: context,
                               values: ["identifier": identifier], error: error)
@@ -110,25 +123,15 @@ struct WebController {
         }
     }
 
-    /// A page with a CSRF token (setting the CSRF cookie when the browser has none) and, when given,
-    /// the error shown inline with its status.
     private func render(_ template: String, _ title: String, request: Request, context: KeywardRequestContext,
                         values: [String: Any], error: KeywardError? = nil) -> Response {
-        let (token, cookie) = csrf.token(for: request)
-        var object = values
-        object["csrf"] = token
-        if let error { object.merge(pages.errorValues(error)) { $1 } }
-        var response = pages.page(template, title: title, values: object, signedIn: context.session != nil,
-                                  status: error.map { .init(code: $0.status) } ?? .ok)
-        if let retryAfter = error?.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
-        if let cookie { response.setCookie(cookie) }
-        return response
+        pages.form(template, title, request: request, context: context, csrf: csrf, values: values, error: error)
     }
 
     private func verifyPage(id: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
                             notice: String?) async throws -> Response {
         let status = try await services.registrations.status(registrationId: id)
-        let now = Date()
+        let now = services.clock.now()
         var availableAt = status.resendAvailableAt
         if case .date(let date)? = error?.details["resendAvailableAt"] { availableAt = date }
         let wait = max(0, Int(availableAt.timeIntervalSince(now).rounded(.up)))
@@ -147,7 +150,15 @@ struct WebController {
                              notice: String?) async throws -> Response {
         let identifiers = try await services.database.stores.accounts.identifiers(accountId: session.accountId)
         let list = try await services.sessions.list(accountId: session.accountId)
+        let holds = try await services.database.stores.holds.active(accountId: session.accountId, now: services.clock.now())
+        let activity = try await services.database.stores.audit.recent(accountId: session.accountId, limit: 20)
         let values: [String: Any] = [
+            "holds": holds.map { ["kind": $0.kind, "reason": describeReason($0.reason), "until": ISO8601.string($0.until)] },
+            "hasHolds": !holds.isEmpty,
+            "activity": activity.map { event -> [String: Any] in
+                ["what": describeEvent(event), "at": ISO8601.string(event.at), "ip": event.ip ?? "unknown",
+                 "failed": event.outcome == .failure]
+            },
             "identifiers": identifiers.map { ["value": $0.identifier.value, "kind": $0.identifier.kind.rawValue,
                                               "verified": $0.verifiedAt != nil] },
             "sessions": list.map { item -> [String: Any] in
@@ -181,5 +192,39 @@ func describeAgent(_ agent: String) -> String {
     case let (b?, nil): return b
     case let (nil, s?): return s
     default: return String(agent.prefix(60))
+    }
+}
+
+/// A person-readable line for an audit event.
+func describeEvent(_ event: AuditEvent) -> String {
+    switch event.kind {
+    case .loginSucceeded: return "Signed in"
+    case .loginFailed:
+        return event.details["reason"] == "account.locked" ? "Sign-in refused: account locked" : "Failed sign-in"
+    case .lockPlaced: return "Account locked after \(event.details["failures"] ?? "several") failed sign-ins"
+    case .lockExtended: return "Sign-in attempted while locked; lock extended"
+    case .lockLifted: return "Lock lifted"
+    case .rateLimited: return "Too many attempts; slowed down"
+    case .recoveryStarted: return "Password reset requested"
+    case .recoveryVerified: return "Password reset code accepted"
+    case .recoveryFinished: return "Password reset"
+    case .holdPlaced: return "Withdrawals paused"
+    case .codeSent: return "Verification code sent"
+    case .codeFailed: return "Wrong verification code entered"
+    case .registrationStarted: return "Registration started"
+    case .registrationCompleted: return "Registration completed"
+    case .sessionCreated: return "New session"
+    case .sessionEnded: return "Signed out"
+    case .sessionRevoked: return "Session signed out remotely"
+    case .passwordRehashed: return "Password storage upgraded"
+    default: return event.kind.rawValue
+    }
+}
+
+/// A person-readable reason for a hold.
+func describeReason(_ reason: String) -> String {
+    switch reason {
+    case "password.reset": return "after a password reset"
+    default: return reason
     }
 }

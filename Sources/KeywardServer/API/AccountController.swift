@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+import KeywardCrypto
+
+/// The signed-in person's own holds and security activity, and the operator's view of holds for
+/// the platform's withdrawal service.
+struct AccountController {
+    let database: any KeywardDatabase
+    let clock: any KeywardClock
+    let operatorKeys: [String]
+
+    func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
+        let signedIn = group.group(context: AuthenticatedContext.self)
+        signedIn.get("account/holds") { _, context in
+            let holds = try await database.stores.holds.active(accountId: context.session.accountId, now: clock.now())
+            return try jsonResponse(HoldListJSON(holds: holds.map(HoldJSON.init)))
+        }
+        signedIn.get("account/activity") { _, context in
+            let events = try await database.stores.audit.recent(accountId: context.session.accountId, limit: 50)
+            return try jsonResponse(ActivityJSON(events: events.map(ActivityEventJSON.init)))
+        }
+        group.get("admin/accounts/{id}/holds") { request, context in
+            try authorizeOperator(request)
+            let id = try context.parameters.require("id")
+            guard try await database.stores.accounts.find(id: id) != nil else { throw KeywardError.accountNotFound }
+            let holds = try await database.stores.holds.active(accountId: id, now: clock.now())
+            return try jsonResponse(HoldListJSON(holds: holds.map(HoldJSON.init)))
+        }
+    }
+
+    /// Accepts the request only with `Authorization: Bearer <operator key>`, compared in constant time.
+    private func authorizeOperator(_ request: Request) throws {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw KeywardError.operatorUnauthorized
+        }
+        let presented = Array(header.dropFirst("Bearer ".count).utf8)
+        var matched = false
+        for key in operatorKeys where ConstantTime.equals(presented, Array(key.utf8)) { matched = true }
+        guard matched else { throw KeywardError.operatorUnauthorized }
+    }
+}
+
+struct HoldListJSON: Encodable {
+    let holds: [HoldJSON]
+}
+
+struct ActivityJSON: Encodable {
+    let events: [ActivityEventJSON]
+}
+
+struct ActivityEventJSON: Encodable {
+    let kind: String
+    let outcome: String
+    let at: Date
+    let ip: String?
+    let userAgent: String?
+    let details: [String: String]
+
+    init(_ event: AuditEvent) {
+        kind = event.kind.rawValue
+        outcome = event.outcome.rawValue
+        at = event.at
+        ip = event.ip
+        userAgent = event.userAgent
+        details = event.details
+    }
+}

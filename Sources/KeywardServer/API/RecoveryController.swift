@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+
+/// `/api/v1/recovery`: forgotten password by email or phone.
+struct RecoveryController {
+    let recoveries: RecoveryService
+
+    struct StartBody: Decodable { let identifier: String }
+    struct VerifyBody: Decodable { let code: String }
+    struct PasswordBody: Decodable { let newPassword: String }
+
+    func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
+        group.post("recovery") { request, context in
+            let body = try await request.decodeJSON(StartBody.self, limit: context.bodyLimit)
+            let started = try await recoveries.start(identifier: body.identifier, origin: context.origin)
+            return try jsonResponse(RecoveryJSON(started), status: .accepted)
+        }
+        group.post("recovery/{id}/resend") { _, context in
+            let started = try await recoveries.resend(flowId: try context.parameters.require("id"), origin: context.origin)
+            return try jsonResponse(RecoveryJSON(started), status: .accepted)
+        }
+        group.post("recovery/{id}/verify") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await request.decodeJSON(VerifyBody.self, limit: context.bodyLimit)
+            let state = try await recoveries.verify(flowId: id, code: body.code, origin: context.origin)
+            return try jsonResponse(["flowId": id, "status": state.rawValue])
+        }
+        group.post("recovery/{id}/password") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await request.decodeJSON(PasswordBody.self, limit: context.bodyLimit)
+            let done = try await recoveries.setPassword(flowId: id, newPassword: body.newPassword, origin: context.origin)
+            return try jsonResponse(RecoveryCompletedJSON(status: "completed", sessionsRevoked: done.sessionsRevoked,
+                                                          holds: done.holds.map(HoldJSON.init)))
+        }
+    }
+}
+
+struct RecoveryJSON: Encodable {
+    let flowId: String
+    let channel: String
+    let resendAvailableAt: Date
+
+    init(_ started: RecoveryStarted) {
+        flowId = started.flowId
+        channel = started.channel.rawValue
+        resendAvailableAt = started.resendAvailableAt
+    }
+}
+
+struct RecoveryCompletedJSON: Encodable {
+    let status: String
+    let sessionsRevoked: Int
+    let holds: [HoldJSON]
+}
+
+struct HoldJSON: Encodable {
+    let kind: String
+    let reason: String
+    let placedAt: Date
+    let until: Date
+
+    init(_ hold: SecurityHold) {
+        kind = hold.kind
+        reason = hold.reason
+        placedAt = hold.placedAt
+        until = hold.until
+    }
+}

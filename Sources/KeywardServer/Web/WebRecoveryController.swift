@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+
+/// The "Forgot password?" pages: ask for the email or phone, enter the code (with resend and its
+/// countdown), choose a new password. They drive ``RecoveryService`` like the JSON API does.
+struct WebRecoveryController {
+    let services: KeywardServices
+    let pages: PageRenderer
+    let csrf: CSRFGuard
+
+    func addRoutes(to router: Router<KeywardRequestContext>) {
+        router.get("recover") { request, context in
+            pages.form("recover", "Reset your password", request: request, context: context, csrf: csrf, values: [:])
+        }
+        router.post("recover") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            let identifier = form["identifier"] ?? ""
+            do {
+                try csrf.verify(request, form: form)
+                let started = try await services.recoveries.start(identifier: identifier, origin: context.origin)
+                return Response.redirect(to: "/recover/\(started.flowId)", type: .found)
+            } catch let error as KeywardError {
+                return pages.form("recover", "Reset your password", request: request, context: context, csrf: csrf,
+                                  values: ["identifier": identifier], error: error)
+            }
+        }
+        router.get("recover/{id}") { request, context in
+            let notice = request.uri.queryParameters["resent"] != nil ? "A new code is on its way." : nil
+            return try await stepPage(id: try context.parameters.require("id"), request: request, context: context,
+                                      error: nil, notice: notice)
+        }
+        router.post("recover/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await request.formFields(limit: context.bodyLimit)
+            do {
+                try csrf.verify(request, form: form)
+                _ = try await services.recoveries.verify(flowId: id, code: form["code"] ?? "", origin: context.origin)
+                return Response.redirect(to: "/recover/\(id)", type: .found)
+            } catch let error as KeywardError where Self.shownInline(error) {
+                return try await stepPage(id: id, request: request, context: context, error: error, notice: nil)
+            }
+        }
+        router.post("recover/{id}/resend") { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await request.formFields(limit: context.bodyLimit)
+            do {
+                try csrf.verify(request, form: form)
+                _ = try await services.recoveries.resend(flowId: id, origin: context.origin)
+                return Response.redirect(to: "/recover/\(id)?resent=1", type: .found)
+            } catch let error as KeywardError where Self.shownInline(error) {
+                return try await stepPage(id: id, request: request, context: context, error: error, notice: nil)
+            }
+        }
+        router.post("recover/{id}/password") { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await request.formFields(limit: context.bodyLimit)
+            do {
+                try csrf.verify(request, form: form)
+                _ = try await services.recoveries.setPassword(flowId: id, newPassword: form["password"] ?? "",
+                                                              origin: context.origin)
+                var response = Response.redirect(to: "/login?reset=1", type: .found)
+                response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: "", maxAge: 0, path: "/",
+                                          secure: true, httpOnly: true, sameSite: .lax))
+                return response
+            } catch let error as KeywardError where Self.shownInline(error) || error.code.hasPrefix("password.") {
+                return try await stepPage(id: id, request: request, context: context, error: error, notice: nil)
+            }
+        }
+    }
+
+    /// Errors the step's own page explains; the rest get the general error page.
+    private static func shownInline(_ error: KeywardError) -> Bool {
+        ["code.", "csrf.", "cookies.", "rate_limited", "recovery.locked"].contains { error.code.hasPrefix($0) }
+    }
+
+    /// The page for where the recovery stands: the code form, the new-password form, or done.
+    private func stepPage(id: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
+                          notice: String?) async throws -> Response {
+        let (flow, resendAvailableAt) = try await services.recoveries.status(flowId: id)
+        if flow.expiresAt <= services.clock.now() && flow.state != RecoveryState.completed.rawValue {
+            throw KeywardError.recoveryExpired
+        }
+        switch RecoveryState(rawValue: flow.state) {
+        case .verified?:
+            return pages.form("recover-password", "Choose a new password", request: request, context: context, csrf: csrf,
+                              values: ["flowId": id, "policyNist": services.config.passwordPolicy == .nist], error: error)
+        case .completed?:
+            return Response.redirect(to: "/login?reset=1", type: .found)
+        default:
+            var availableAt = resendAvailableAt
+            if case .date(let date)? = error?.details["resendAvailableAt"] { availableAt = date }
+            if error?.code == "rate_limited", let retry = error?.retryAfter {
+                availableAt = max(availableAt, services.clock.now().addingTimeInterval(TimeInterval(retry)))
+            }
+            let wait = max(0, Int(availableAt.timeIntervalSince(services.clock.now()).rounded(.up)))
+            var values: [String: Any] = [
+                "flowId": id,
+                "destination": flow.identifier?.value ?? "",
+                "channelIsSMS": flow.identifier?.kind == .phone,
+                "resendWait": wait,
+                "resendReady": wait == 0,
+            ]
+            if let notice { values["notice"] = notice }
+            return pages.form("recover-code", "Enter your code", request: request, context: context, csrf: csrf,
+                              values: values, error: error)
+        }
+    }
+}
