@@ -15,8 +15,8 @@ duration="${DURATION:-10}"
 command -v wrk >/dev/null || { echo "error: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 
 echo "building keyward (release)…" >&2
-swift build --package-path "$root" -c release --product keyward >&2
-binary="$root/.build/release/keyward"
+swift build --package-path "$root" --scratch-path "$root/.build-release" -c release --product keyward >&2
+binary="$root/.build-release/release/keyward"
 
 data="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

@@ -69,4 +69,16 @@ import Testing
             #expect(sixth.headers[.retryAfter] != nil)
         }
     }
+
+    @Test func probingRecoveryForAccountsIsLimitedLikeAskingForCodes() async throws {
+        var config = KeywardConfig.testing()
+        try config.set("rateLimit.codesPerIP", to: "2/60")
+        try await withKeyward(config) { api, _ in
+            let first = try await api.call(.post, "/api/v1/recovery", json: ["identifier": "probe1@example.com"])
+            let second = try await api.call(.post, "/api/v1/recovery", json: ["identifier": "probe2@example.com"])
+            let third = try await api.call(.post, "/api/v1/recovery", json: ["identifier": "probe3@example.com"])
+            #expect(first.code == "account.not_found" && second.code == "account.not_found")
+            #expect(third.code == "rate_limited")
+        }
+    }
 }

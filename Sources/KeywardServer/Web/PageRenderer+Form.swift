@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import KeywardCore
 
@@ -16,4 +17,17 @@ extension PageRenderer {
         if let cookie { response.setCookie(cookie) }
         return response
     }
+}
+
+/// The values a code page's resend button and countdown need: seconds until another code may be
+/// asked for, taken from the flow, or from a refusal (`code.resend_too_soon`, `rate_limited`) when
+/// that says to wait longer.
+func resendCountdown(availableAt: Date, error: KeywardError?, now: Date) -> [String: Any] {
+    var until = availableAt
+    if case .date(let date)? = error?.details["resendAvailableAt"] { until = max(until, date) }
+    if error?.code == "rate_limited", let retry = error?.retryAfter {
+        until = max(until, now.addingTimeInterval(TimeInterval(retry)))
+    }
+    let wait = max(0, Int(until.timeIntervalSince(now).rounded(.up)))
+    return ["resendWait": wait, "resendReady": wait == 0]
 }

@@ -87,7 +87,8 @@ struct WebController {
                 try csrf.verify(request, form: form)
                 _ = try await services.registrations.resend(registrationId: id, origin: context.origin)
                 return Response.redirect(to: "/register/\(id)?resent=1", type: .found)
-            } catch let error as KeywardError where error.code.hasPrefix("code.") || error.code.hasPrefix("csrf.") || error.code.hasPrefix("cookies.") {
+            } catch let error as KeywardError where error.code.hasPrefix("code.") || error.code.hasPrefix("csrf.")
+                        || error.code.hasPrefix("cookies.") || error.code == "rate_limited" {
                 return try await verifyPage(id: id, request: request, context: context, error: error, notice: nil)
             }
         }
@@ -132,16 +133,12 @@ struct WebController {
                             notice: String?) async throws -> Response {
         let status = try await services.registrations.status(registrationId: id)
         let now = services.clock.now()
-        var availableAt = status.resendAvailableAt
-        if case .date(let date)? = error?.details["resendAvailableAt"] { availableAt = date }
-        let wait = max(0, Int(availableAt.timeIntervalSince(now).rounded(.up)))
         var values: [String: Any] = [
             "registrationId": id,
             "destination": status.flow.identifier?.value ?? "",
             "channelIsSMS": status.flow.identifier?.kind == .phone,
-            "resendWait": wait,
-            "resendReady": wait == 0,
         ]
+        values.merge(resendCountdown(availableAt: status.resendAvailableAt, error: error, now: now)) { $1 }
         if let notice { values["notice"] = notice }
         return render("verify", "Enter your code", request: request, context: context, values: values, error: error)
     }

@@ -88,19 +88,12 @@ struct WebRecoveryController {
         case .completed?:
             return Response.redirect(to: "/login?reset=1", type: .found)
         default:
-            var availableAt = resendAvailableAt
-            if case .date(let date)? = error?.details["resendAvailableAt"] { availableAt = date }
-            if error?.code == "rate_limited", let retry = error?.retryAfter {
-                availableAt = max(availableAt, services.clock.now().addingTimeInterval(TimeInterval(retry)))
-            }
-            let wait = max(0, Int(availableAt.timeIntervalSince(services.clock.now()).rounded(.up)))
             var values: [String: Any] = [
                 "flowId": id,
                 "destination": flow.identifier?.value ?? "",
                 "channelIsSMS": flow.identifier?.kind == .phone,
-                "resendWait": wait,
-                "resendReady": wait == 0,
             ]
+            values.merge(resendCountdown(availableAt: resendAvailableAt, error: error, now: services.clock.now())) { $1 }
             if let notice { values["notice"] = notice }
             return pages.form("recover-code", "Enter your code", request: request, context: context, csrf: csrf,
                               values: values, error: error)

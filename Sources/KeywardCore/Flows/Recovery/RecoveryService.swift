@@ -52,10 +52,11 @@ public struct RecoveryService: Sendable {
         let identifier = try Identifier.parse(raw)
         let found = try await database.stores.accounts.find(identifier: identifier)
         let account = found?.status == .active ? found : nil
+        // Limits first, so that probing for accounts is as limited as asking for codes.
+        try await codes.checkSendLimits(to: identifier, accountId: account?.id, origin: origin, in: database)
         if account == nil && revealAccountExistence {
             throw found == nil ? KeywardError.accountNotFound : KeywardError.registrationIncomplete
         }
-        try await codes.checkSendLimits(to: identifier, accountId: account?.id, origin: origin, in: database)
         return try await database.transaction { stores in
             let now = clock.now()
             let flow = Flow(id: SecureRandom.uuid(), kind: .recovery, state: RecoveryState.codeSent.rawValue,
