@@ -245,4 +245,83 @@ import Testing
             #expect(mail[1].code == "123456")
         }
     }
+
+    @Test(arguments: kinds)
+    func rateLimitWindowsCountAtomicallyRollOverAndAreCleanedUp(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let start = Date(timeIntervalSince1970: 1_790_000_040)
+            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await database.stores.rateLimits.hit(key: "k", window: 60, now: start).count }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(counts.sorted() == Array(1...20))
+            let (_, endsAt) = try await database.stores.rateLimits.hit(key: "k", window: 60, now: start)
+            #expect(endsAt == Date(timeIntervalSince1970: 1_790_000_040 + 60))
+            #expect(try await database.stores.rateLimits.hit(key: "k", window: 60, now: endsAt).count == 1)
+            _ = try await database.stores.rateLimits.hit(key: "other", window: 60, now: start)
+            #expect(try await database.stores.rateLimits.deleteExpired(now: endsAt) == 1)
+            #expect(try await database.stores.rateLimits.hit(key: "other", window: 60, now: start).count == 1)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func guessesAreClaimedUpToTheLimitAndALockIsPlacedOnce(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let account = try await database.stores.accounts.findOrCreatePending(
+                identifier: Identifier(kind: .email, value: "guess@example.com"), at: now)
+            let failures = database.stores.loginFailures
+            let window = now.addingTimeInterval(-86400)
+            let claims = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await failures.claimGuess(accountId: account.id, scope: "account", now: self.now,
+                                                                  windowStart: window, maxFailures: 5) }
+                }
+                return try await group.reduce(into: [Int]()) { if let value = $1 { $0.append(value) } }
+            }
+            #expect(claims.sorted() == [1, 2, 3, 4, 5])
+            let placed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<5 {
+                    group.addTask { try await failures.placeLock(accountId: account.id, scope: "account", now: self.now,
+                                                                 until: self.now.addingTimeInterval(7200)) }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(placed == 1)
+            #expect(try await failures.lockedUntil(accountId: account.id, scope: "account", now: now) == now.addingTimeInterval(7200))
+            #expect(try await failures.claimGuess(accountId: account.id, scope: "account", now: now, windowStart: window, maxFailures: 5) == nil)
+            let later = now.addingTimeInterval(600)
+            #expect(try await failures.extendLock(accountId: account.id, scope: "account", now: later, extendTo: later.addingTimeInterval(7200))
+                    == later.addingTimeInterval(7200))
+            #expect(try await failures.lockedUntil(accountId: account.id, scope: "device:x", now: now) == nil)
+            let afterLock = later.addingTimeInterval(7200)
+            #expect(try await failures.extendLock(accountId: account.id, scope: "account", now: afterLock, extendTo: afterLock) == nil)
+            #expect(try await failures.claimGuess(accountId: account.id, scope: "account", now: afterLock,
+                                                  windowStart: afterLock.addingTimeInterval(-86400), maxFailures: 5) == 1)
+            #expect(try await !failures.clearAll(accountId: account.id, now: afterLock))
+            _ = try await failures.claimGuess(accountId: account.id, scope: "recovery", now: afterLock,
+                                              windowStart: afterLock.addingTimeInterval(-86400), maxFailures: 5)
+            _ = try await failures.placeLock(accountId: account.id, scope: "recovery", now: afterLock, until: afterLock.addingTimeInterval(60))
+            #expect(try await failures.clearAll(accountId: account.id, now: afterLock))
+            #expect(try await failures.lockedUntil(accountId: account.id, scope: "recovery", now: afterLock) == nil)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func holdsAndKnownDevicesAreStoredPerAccount(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let account = try await database.stores.accounts.findOrCreatePending(
+                identifier: Identifier(kind: .email, value: "hold@example.com"), at: now)
+            let hold = SecurityHold(id: "h1", accountId: account.id, kind: SecurityHold.withdrawal, reason: "password.reset",
+                                    placedAt: now, until: now.addingTimeInterval(86400))
+            try await database.stores.holds.place(hold)
+            #expect(try await database.stores.holds.active(accountId: account.id, now: now) == [hold])
+            #expect(try await database.stores.holds.active(accountId: account.id, now: now.addingTimeInterval(86400)).isEmpty)
+            #expect(try await !database.stores.devices.isKnown(accountId: account.id, deviceHash: "d"))
+            try await database.stores.devices.remember(accountId: account.id, deviceHash: "d", at: now)
+            try await database.stores.devices.remember(accountId: account.id, deviceHash: "d", at: now.addingTimeInterval(5))
+            #expect(try await database.stores.devices.isKnown(accountId: account.id, deviceHash: "d"))
+        }
+    }
 }
