@@ -81,4 +81,21 @@ import Testing
             #expect(third.code == "rate_limited")
         }
     }
+
+    @Test(arguments: TestDatabases.kinds)
+    func aRefusedRequestUsesUpNoAllowance(kind: SQLDialectKind) async throws {
+        let config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
+        let clock = TestClock()
+        try await withKeyward(config, clock: clock) { api, services in
+            let limiter = RateLimiter(clock: clock)
+            let rules: [(key: String, limits: [RateLimit])] = [("ip", [RateLimit(1, per: 60)]), ("dest", [RateLimit(3, per: 3600)])]
+            let stores = services.database.stores
+            try await limiter.check(rules, in: stores)
+            for _ in 0..<5 {
+                await #expect(throws: KeywardError.rateLimited(retryAfter: 40)) { try await limiter.check(rules, in: stores) }
+            }
+            let destination = try await stores.rateLimits.hit(key: "dest|3600", window: 3600, now: clock.now())
+            #expect(destination.count == 2)
+        }
+    }
 }

@@ -34,7 +34,17 @@ public struct MessageCatalogue: Sendable {
 
     /// The sentence for `error`, filled from its details.
     public func sentence(for error: KeywardError) -> String {
-        sentence(for: error.code, parameters: error.details.mapValues(\.text))
+        var parameters = error.details.mapValues(\.text)
+        if let seconds = error.retryAfter { parameters["wait"] = Self.duration(seconds) }
+        return sentence(for: error.code, parameters: parameters)
+    }
+
+    /// `seconds` as a person says it: seconds up to two minutes, then minutes, then hours (rounded up).
+    static func duration(_ seconds: Int) -> String {
+        func unit(_ value: Int, _ name: String) -> String { "\(value) \(name)\(value == 1 ? "" : "s")" }
+        if seconds < 120 { return unit(seconds, "second") }
+        if seconds < 7200 { return unit((seconds + 59) / 60, "minute") }
+        return unit((seconds + 3599) / 3600, "hour")
     }
 
     /// Every code the catalogue knows, for tests that check each code has a sentence.
@@ -77,7 +87,7 @@ public struct MessageCatalogue: Sendable {
             detail: "This code was entered wrongly too many times and no longer works. Ask for a new code."),
         "code.resend_too_soon": Entry(
             title: "Please wait before asking again",
-            detail: "A code was sent moments ago; messages can take a few minutes to arrive. Check your spam folder, and ask again after {retryAfter} seconds."),
+            detail: "A code was sent moments ago; messages can take a few minutes to arrive. Check your spam folder, and ask again in {wait}."),
         "session.required": Entry(
             title: "Sign-in required",
             detail: "You are not signed in, or your session has ended. Sign in again."),
@@ -110,7 +120,7 @@ public struct MessageCatalogue: Sendable {
             detail: "This endpoint needs a valid operator API key in the Authorization header."),
         "server.busy": Entry(
             title: "Busy, try again shortly",
-            detail: "The server is handling many sign-ins right now. Try again in {retryAfter} seconds."),
+            detail: "The server is handling many sign-ins right now. Try again in {wait}."),
         "password.invalid": Entry(
             title: "Password does not meet the rules",
             detail: "Choose a password that meets every rule listed."),
@@ -140,7 +150,7 @@ public struct MessageCatalogue: Sendable {
             detail: "Your account is locked after several wrong passwords. Wait until {lockedUntil} (UTC) and do not retry meanwhile: every attempt extends the lock. If it was not you, reset your password now with \u{201C}Forgot password?\u{201D}; that lifts the lock at once."),
         "rate_limited": Entry(
             title: "Too many attempts",
-            detail: "There were too many requests in a short time. Wait {retryAfter} seconds before trying again; repeated attempts only make the wait longer."),
+            detail: "There were too many requests in a short time. Wait {wait} before trying again."),
         "recovery.locked": Entry(
             title: "Recovery paused",
             detail: "Too many wrong codes were entered for this account, so password recovery is paused until {lockedUntil} (UTC). Wait, then ask for a new code; if you did not ask for one, someone may be targeting your account."),

@@ -48,6 +48,10 @@ public protocol RateLimitStore: Sendable {
     /// count so far and when the window ends. Atomic.
     func hit(key: String, window: TimeInterval, now: Date) async throws -> (count: Int, windowEndsAt: Date)
 
+    /// Takes back one event counted by ``hit(key:window:now:)`` for `key` in the window containing
+    /// `now`, so that a refused request uses up no allowance. Atomic.
+    func release(key: String, window: TimeInterval, now: Date) async throws
+
     /// Deletes windows that ended before `now`; returns how many.
     func deleteExpired(now: Date) async throws -> Int
 }
@@ -61,17 +65,25 @@ public struct RateLimiter: Sendable {
         self.clock = clock
     }
 
-    /// Counts one event against each `(key, limits)` pair and throws `rate_limited` (with the longest
-    /// wait among the limits exceeded) when any is over.
+    /// Counts one event against each `(key, limits)` pair; when any is over, takes every count back
+    /// (a refused request uses up no allowance) and throws `rate_limited` with the longest wait
+    /// among the limits exceeded.
     public func check(_ rules: [(key: String, limits: [RateLimit])], in stores: any KeywardStores) async throws {
         let now = clock.now()
         var wait: TimeInterval = 0
+        var counted: [(key: String, window: TimeInterval)] = []
         for rule in rules {
             for limit in rule.limits {
-                let (count, endsAt) = try await stores.rateLimits.hit(key: "\(rule.key)|\(Int(limit.window))", window: limit.window, now: now)
+                let key = "\(rule.key)|\(Int(limit.window))"
+                let (count, endsAt) = try await stores.rateLimits.hit(key: key, window: limit.window, now: now)
+                counted.append((key, limit.window))
                 if count > limit.limit { wait = max(wait, endsAt.timeIntervalSince(now)) }
             }
         }
-        if wait > 0 { throw KeywardError.rateLimited(retryAfter: max(1, Int(wait.rounded(.up)))) }
+        guard wait > 0 else { return }
+        for entry in counted {
+            try await stores.rateLimits.release(key: entry.key, window: entry.window, now: now)
+        }
+        throw KeywardError.rateLimited(retryAfter: max(1, Int(wait.rounded(.up))))
     }
 }

@@ -84,7 +84,10 @@ struct WebRecoveryController {
         switch RecoveryState(rawValue: flow.state) {
         case .verified?:
             return pages.form("recover-password", "Choose a new password", request: request, context: context, csrf: csrf,
-                              values: ["flowId": id, "policyNist": services.config.passwordPolicy == .nist], error: error)
+                              values: ["flowId": id, "policyNist": services.config.passwordPolicy == .nist,
+                                       "holdHours": Int((services.config.holdAfterPasswordReset / 3600).rounded(.up)),
+                                       "hasHold": services.config.holdAfterPasswordReset > 0],
+                              error: error)
         case .completed?:
             return Response.redirect(to: "/login?reset=1", type: .found)
         default:

@@ -22,6 +22,15 @@ struct SQLRateLimitStore: RateLimitStore {
         return (try row.int("count"), try row.date("window_ends_at"))
     }
 
+    func release(key: String, window: TimeInterval, now: Date) async throws {
+        let windowMs = Int64(window * 1000)
+        let start = (now.unixMilliseconds / windowMs) * windowMs
+        try await sql.raw("""
+            UPDATE rate_limits SET count = count - 1
+            WHERE key = \(bind: key) AND window_start = \(bind: start) AND count > 0
+            """).run()
+    }
+
     func deleteExpired(now: Date) async throws -> Int {
         try await sql.raw("DELETE FROM rate_limits WHERE window_ends_at <= \(bind: now.unixMilliseconds) RETURNING key")
             .all().count
