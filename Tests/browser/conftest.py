@@ -6,7 +6,8 @@ Playwright:
 * ``server`` (session): starts ``$KEYWARD_BINARY`` (default ``.build/debug/keyward``) on a free
   port with a fresh data directory, waits for ``GET /readyz``, yields the base URL, then stops it
   with SIGTERM and requires a clean exit (status 0) within a few seconds: graceful shutdown is part
-  of the contract.
+  of the contract. Its settings relax the rate limits; a test that needs other settings starts
+  its own server with ``running_server(settings)`` and opens a context on it with ``new_context``.
 * ``browser`` (session) and ``context`` / ``page`` (per test): Chromium at ``/usr/bin/chromium``.
 * ``newest_code``: the newest one-time code the development mailbox holds for a destination,
   polled because delivery goes through the asynchronous outbox.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,7 +28,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -43,7 +47,17 @@ MAILBOX_TIMEOUT = 5.0
 # which alone would push this suite past a minute. These tests are about pages, not hashing cost
 # (the Swift tests cover that), so the server runs with the cheapest parameters it accepts.
 # Hashing, verification and the dummy hash for unknown accounts still really run.
-SERVER_SETTINGS = ["password.argon2.memoryKiB=1024", "password.argon2.iterations=1"]
+FAST_HASHING = ["password.argon2.memoryKiB=1024", "password.argon2.iterations=1"]
+
+# Every test comes from 127.0.0.1, so the per-IP limits (5 codes and 30 sign-ins a minute by
+# default) and the per-destination hourly code limit would refuse the suite itself. The shared
+# server relaxes them; test_protections.py starts its own server with a strict limit to check how
+# a refusal is shown. The resend interval (60 s) stays real here; test_recovery.py starts a server
+# with a short one for resets that follow a registration.
+RELAXED_RATE_LIMITS = ["rateLimit.codesPerIP=10000/60", "rateLimit.codesPerDestination=10000/3600",
+                       "rateLimit.codesPerAccount=10000/3600", "rateLimit.signInsPerIP=10000/60",
+                       "rateLimit.signInsPerIdentifier=10000/60"]
+SERVER_SETTINGS = FAST_HASHING + RELAXED_RATE_LIMITS
 
 # A password the default ("exchange") policy accepts and that is in no common-password list.
 STRONG_PASSWORD = "Quartz-Lantern-47"
@@ -120,6 +134,30 @@ def newest_code(base_url: str, to: str, *, exclude: tuple[str, ...] = (), timeou
         time.sleep(0.1)
 
 
+def next_code_allowed_at(base_url: str, to: str, resend_interval: float) -> float:
+    """The time (epoch seconds) from which the server sends another code to ``to``, judged from the
+    newest code delivered there: the code was made before its delivery time, which the mailbox cuts
+    to whole seconds, and the server rounds the end of the resend interval up to a whole second."""
+    for message in mailbox(base_url):  # newest first
+        if message.get("to") == to and message.get("code"):
+            sent = datetime.fromisoformat(message["sentAt"].replace("Z", "+00:00")).timestamp()
+            return sent + 1 + resend_interval + 0.05
+    pytest.fail(f"no code to {to} in the development mailbox")
+
+
+def wait_until(moment: float):
+    """Sleeps until the epoch time ``moment``."""
+    time.sleep(max(0.0, moment - time.time()))
+
+
+def seconds_left(page) -> int:
+    """The number of seconds the resend countdown (``#resend-countdown``) shows."""
+    text = page.locator("#resend-countdown").inner_text()
+    found = re.findall(r"\d+", text)
+    assert len(found) == 1, f"no single number in the countdown {text!r}"
+    return int(found[0])
+
+
 def unique_email(label: str) -> str:
     return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
 
@@ -142,9 +180,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    """The base URL of a freshly started Keyward server with its own empty data directory."""
+@contextmanager
+def running_server(settings: list[str]):
+    """A freshly started Keyward server with its own empty data directory and ``settings``
+    (``key=value`` strings passed as ``--set``); yields the base URL and requires a clean exit."""
     binary = Path(os.environ.get("KEYWARD_BINARY", str(DEFAULT_BINARY)))
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"server binary {binary} is missing; build it with `swift build --product keyward`",
@@ -155,9 +194,9 @@ def server():
     log_path = Path(data_dir.name) / "server.log"
     log = open(log_path, "wb")
     env = {key: value for key, value in os.environ.items() if not key.startswith("KEYWARD_")}
-    settings = [argument for setting in SERVER_SETTINGS for argument in ("--set", setting)]
+    arguments = [argument for setting in settings for argument in ("--set", setting)]
     process = subprocess.Popen(
-        [str(binary), "serve", "--data-dir", data_dir.name, "--port", str(port), *settings],
+        [str(binary), "serve", "--data-dir", data_dir.name, "--port", str(port), *arguments],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
 
     def server_log() -> str:
@@ -196,6 +235,13 @@ def server():
         data_dir.cleanup()
 
 
+@pytest.fixture(scope="session")
+def server():
+    """The base URL of the shared server: cheap hashing, relaxed rate limits, real resend interval."""
+    with running_server(SERVER_SETTINGS) as base_url:
+        yield base_url
+
+
 # ---------------------------------------------------------------------------------------------
 # The browser.
 # ---------------------------------------------------------------------------------------------
@@ -220,10 +266,16 @@ def browser(playwright):
     browser.close()
 
 
+def new_context(browser, base_url: str):
+    """A fresh browser context (its own cookies) on ``base_url``; the caller closes it."""
+    context = browser.new_context(base_url=base_url, locale="en-GB", viewport={"width": 1100, "height": 800})
+    context.set_default_timeout(10_000)
+    return context
+
+
 @pytest.fixture
 def context(browser, server):
-    context = browser.new_context(base_url=server, locale="en-GB", viewport={"width": 1100, "height": 800})
-    context.set_default_timeout(10_000)
+    context = new_context(browser, server)
     yield context
     context.close()
 
@@ -250,6 +302,11 @@ def start_registration(page, email: str, password: str = STRONG_PASSWORD) -> str
     return parts[1]
 
 
+def path_of(url: str) -> str:
+    """The path of ``url`` without its query."""
+    return "/" + url.split("://", 1)[1].split("/", 1)[1].split("?", 1)[0]
+
+
 def register(page, server: str, email: str, password: str = STRONG_PASSWORD) -> str:
     """Registers ``email`` through the pages and leaves the page signed in on /account."""
     registration_id = start_registration(page, email, password)
@@ -269,3 +326,56 @@ def sign_in(page, identifier: str, password: str):
         with page.expect_navigation():
             page.locator("form[action='/login'] button[type=submit]").click()
     return posted.value
+
+
+def request_reset_code(page, identifier: str):
+    """Submits the /recover form the page shows; returns the response to the form post itself."""
+    page.fill("input[name=identifier]", identifier)
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/recover")) as posted:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send reset code").click()
+    return posted.value
+
+
+def start_recovery(page, identifier: str) -> str:
+    """Asks for a reset code on /recover and returns the recovery id from /recover/{id}."""
+    page.goto("/recover")
+    posted = request_reset_code(page, identifier)
+    parts = path_of(page.url).split("/")
+    assert posted.status == 302 and len(parts) == 3 and parts[1] == "recover" and parts[2], \
+        f"asking for a reset code answered {posted.status} and left the page on {page.url}"
+    return parts[2]
+
+
+def submit_form(page, button_name: str, path_suffix: str):
+    """Clicks the button called ``button_name``; returns the response to the post whose URL ends
+    with ``path_suffix``, once the page it leads to has loaded."""
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(path_suffix)) as posted:
+        with page.expect_navigation():
+            page.get_by_role("button", name=button_name, exact=True).click()
+    return posted.value
+
+
+def enter_recovery_code(page, recovery_id: str, code: str):
+    """Submits ``code`` on /recover/{id}; returns the response to the form post."""
+    page.fill("input[name=code]", code)
+    return submit_form(page, "Continue", f"/recover/{recovery_id}")
+
+
+def choose_new_password(page, recovery_id: str, password: str):
+    """Submits the new-password form of /recover/{id}; returns the response to the form post."""
+    page.fill("input[name=password]", password)
+    return submit_form(page, "Change password", f"/recover/{recovery_id}/password")
+
+
+def wait_for_message(base_url: str, to: str, subject_contains: str, *, timeout: float = MAILBOX_TIMEOUT) -> dict:
+    """The newest message to ``to`` whose subject contains ``subject_contains``, polling for delivery."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in mailbox(base_url):  # newest first
+            if message.get("to") == to and subject_contains in (message.get("subject") or ""):
+                return message
+        if time.monotonic() > deadline:
+            pytest.fail(f"no message to {to} about {subject_contains!r} reached the development mailbox "
+                        f"within {timeout:.0f} s")
+        time.sleep(0.1)

@@ -1,15 +1,18 @@
-"""Browser-facing protections: refused cookies, CSRF, security headers and cookie flags, and the
-resend countdown."""
+"""Browser-facing protections: refused cookies, CSRF, security headers and cookie flags, the
+resend countdown, and how a rate-limit refusal is shown."""
 
 from __future__ import annotations
 
 import json
-import re
 import tempfile
+import time
 from pathlib import Path
 
-from conftest import (STRONG_PASSWORD, launch_options, register, screenshot, sign_in, start_registration,
-                      unique_email)
+import pytest
+
+from conftest import (FAST_HASHING, STRONG_PASSWORD, enter_recovery_code, launch_options, new_context, newest_code,
+                      next_code_allowed_at, register, running_server, screenshot, seconds_left, sign_in,
+                      start_recovery, start_registration, submit_form, unique_email, wait_until)
 
 STRONG_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 EVIL_ORIGIN = "http://evil.example"
@@ -209,13 +212,6 @@ def test_every_page_sends_security_headers_and_the_session_cookie_is_locked_down
 # 4. Resend countdown
 # ---------------------------------------------------------------------------------------------
 
-def seconds_left(page) -> int:
-    text = page.locator("#resend-countdown").inner_text()
-    found = re.findall(r"\d+", text)
-    assert len(found) == 1, f"no single number in the countdown {text!r}"
-    return int(found[0])
-
-
 def test_resend_button_counts_down_before_it_can_be_used(page, server):
     start_registration(page, unique_email("countdown"))
     resend = page.locator("#resend")
@@ -237,3 +233,71 @@ def test_resend_button_counts_down_before_it_can_be_used(page, server):
     assert page.locator(".alert[data-code='code.resend_too_soon']").is_visible()
     assert page.locator("#resend").is_disabled()
     assert 0 < seconds_left(page) <= second
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Rate-limit refusal
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def strict_server():
+    """A server that sends at most two codes a minute to one client IP (every test is 127.0.0.1),
+    other limits at their defaults, and a 1 s resend interval so the limit is reached quickly."""
+    with running_server(FAST_HASHING + ["rateLimit.codesPerIP=2/60", "code.resendInterval=1"]) as base_url:
+        yield base_url
+
+
+def test_rate_limited_resend_shows_the_wait_and_counts_down(browser, strict_server):
+    server = strict_server
+    context = new_context(browser, server)
+    try:
+        page = context.new_page()
+        email = unique_email("rate-limited")
+        register(page, server, email)  # the first code from this IP
+        registration_code = newest_code(server, email)
+        page.context.clear_cookies()
+        wait_until(next_code_allowed_at(server, email, 1))
+        recovery_id = start_recovery(page, email)  # the second
+        resend_path = f"/recover/{recovery_id}/resend"
+
+        # Resend until the IP's allowance for the current minute is used up. A minute boundary can
+        # fall between two sends, and a refusal that ends within seconds is too short to watch.
+        refusal = None
+        for _ in range(8):
+            posted = submit_form(page, "Resend code", resend_path)  # waits until the countdown allows it
+            if posted.status == 302:
+                continue
+            assert posted.status == 429, f"a resend answered {posted.status}"
+            refusal = posted
+            if int(posted.headers.get("retry-after", "0")) >= 5:
+                break
+            time.sleep(int(posted.headers["retry-after"]) + 0.5)
+        assert refusal is not None and int(refusal.headers.get("retry-after", "0")) >= 5, \
+            "two codes a minute from one IP were never refused"
+        retry_after = int(refusal.headers["retry-after"])
+
+        # The refusal says what happened and how long to wait...
+        message = page.locator(".alert[data-code='rate_limited']")
+        assert message.is_visible() and message.get_attribute("role") == "alert"
+        assert message.locator("strong").inner_text() == "Too many attempts"
+        assert f"Wait {retry_after} seconds" in message.inner_text()
+        # ...and the button is not left dead: it is disabled with a live countdown beside it.
+        resend = page.locator("#resend")
+        assert resend.is_disabled()
+        countdown = page.locator("#resend-countdown")
+        assert countdown.is_visible()
+        first = seconds_left(page)
+        assert retry_after - 1 <= first <= retry_after + 1, f"countdown {first} s, Retry-After {retry_after} s"
+        screenshot(page, "recover-code-rate-limited")
+        page.wait_for_timeout(1_100)
+        second = seconds_left(page)
+        assert 1 <= first - second <= 2, f"countdown went from {first} to {second} in 1.1 s"
+        assert resend.is_disabled()
+
+        # The code that did arrive still works: the limit slows sending, not the person.
+        code = newest_code(server, email, exclude=(registration_code,))
+        posted = enter_recovery_code(page, recovery_id, code)
+        assert posted.status == 302, f"the newest code after a refused resend answered {posted.status}"
+        assert page.locator("h1").inner_text() == "Choose a new password"
+    finally:
+        context.close()
