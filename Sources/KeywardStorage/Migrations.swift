@@ -165,5 +165,17 @@ enum Migrations {
             )
             """,
         ]),
+        Migration(version: 3, name: "recovery failure counters keyed by identifier", statements: [
+            """
+            CREATE TABLE recovery_failures (
+                subject TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                failed_count BIGINT NOT NULL,
+                first_failed_at BIGINT,
+                locked_until BIGINT,
+                PRIMARY KEY (subject, scope)
+            )
+            """,
+        ]),
     ]
 }

@@ -66,6 +66,9 @@ struct SQLStores: KeywardStores {
     var mailbox: any DevelopmentMailboxStore { SQLDevelopmentMailboxStore(sql: sql) }
     var rateLimits: any RateLimitStore { SQLRateLimitStore(sql: sql) }
     var loginFailures: any LoginFailureStore { SQLLoginFailureStore(sql: sql) }
+    var recoveryFailures: any LoginFailureStore {
+        SQLLoginFailureStore(sql: sql, table: "recovery_failures", subjectColumn: "subject")
+    }
     var holds: any SecurityHoldStore { SQLSecurityHoldStore(sql: sql) }
     var devices: any KnownDeviceStore { SQLKnownDeviceStore(sql: sql) }
 }

@@ -148,4 +148,52 @@ import Testing
             #expect(seventh.code == "recovery.locked")
         }
     }
+
+    @Test func aFinishedRecoveryEndsEveryOtherOpenRecovery() async throws {
+        let clock = TestClock()
+        try await withKeyward(try await LockoutTests.config(.sqlite), clock: clock) { api, _ in
+            _ = try await api.registerAndVerify("tina@example.com")
+            var flows: [String] = []
+            var previous: String?
+            for _ in 0..<2 {
+                clock.advance(by: 60)
+                let flowId = try #require(try await api.call(.post, "/api/v1/recovery", json: ["identifier": "tina@example.com"])["flowId"] as? String)
+                var code = ""
+                for _ in 0..<250 {
+                    let latest = try await api.messages(to: "tina@example.com")
+                        .first { ($0["subject"] as? String)?.contains("reset code") == true }?["code"] as? String
+                    if let latest, latest != previous { code = latest; break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                previous = code
+                #expect(try await api.call(.post, "/api/v1/recovery/\(flowId)/verify", json: ["code": code]).status == 200)
+                flows.append(flowId)
+            }
+            #expect(try await api.call(.post, "/api/v1/recovery/\(flows[1])/password", json: ["newPassword": "Owner-Lantern-11"]).status == 200)
+            let stale = try await api.call(.post, "/api/v1/recovery/\(flows[0])/password", json: ["newPassword": "Attacker-Lantern-22"])
+            #expect(stale.code == "recovery.expired")
+            #expect(try await api.login("tina@example.com", "Owner-Lantern-11").status == 200)
+        }
+    }
+
+    @Test func strictModePausesRecoveryForUnknownAndRealIdentifiersAlike() async throws {
+        let clock = TestClock()
+        let config = try await LockoutTests.config(.sqlite, ["login.revealAccountExistence": "false", "recovery.maxCodeFailures": "3"])
+        try await withKeyward(config, clock: clock) { api, _ in
+            _ = try await api.registerAndVerify("uma@example.com")
+            clock.advance(by: 60)
+            var answers: [[String]] = []
+            for identifier in ["uma@example.com", "nobody-here@example.com"] {
+                let flowId = try #require(try await api.call(.post, "/api/v1/recovery", json: ["identifier": identifier])["flowId"] as? String)
+                var codes: [String] = []
+                for _ in 0..<4 {
+                    codes.append(try await api.call(.post, "/api/v1/recovery/\(flowId)/verify", json: ["code": "000000"]).code ?? "")
+                }
+                codes.append(try await api.call(.post, "/api/v1/recovery", json: ["identifier": identifier]).code ?? "")
+                answers.append(codes)
+            }
+            #expect(answers[0] == answers[1])
+            #expect(answers[0] == ["code.invalid", "code.invalid", "recovery.locked", "recovery.locked", "recovery.locked"])
+        }
+    }
 }

@@ -16,8 +16,11 @@ public protocol KeywardStores: Sendable {
     var mailbox: any DevelopmentMailboxStore { get }
     /// Fixed-window rate-limit counters.
     var rateLimits: any RateLimitStore { get }
-    /// Failure counters and locks.
+    /// Failure counters and locks of accounts (the subject is an account id).
     var loginFailures: any LoginFailureStore { get }
+    /// Wrong recovery codes per identifier (the subject is the identifier's value), so that a
+    /// recovery for an unknown identifier counts and pauses exactly like one for a real account.
+    var recoveryFailures: any LoginFailureStore { get }
     /// Security holds.
     var holds: any SecurityHoldStore { get }
     /// Devices that signed in before.

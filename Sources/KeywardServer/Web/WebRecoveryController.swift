@@ -78,7 +78,8 @@ struct WebRecoveryController {
     private func stepPage(id: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
                           notice: String?) async throws -> Response {
         let (flow, resendAvailableAt) = try await services.recoveries.status(flowId: id)
-        if flow.expiresAt <= services.clock.now() && flow.state != RecoveryState.completed.rawValue {
+        if flow.state == RecoveryState.superseded.rawValue
+            || (flow.expiresAt <= services.clock.now() && flow.state != RecoveryState.completed.rawValue) {
             throw KeywardError.recoveryExpired
         }
         switch RecoveryState(rawValue: flow.state) {

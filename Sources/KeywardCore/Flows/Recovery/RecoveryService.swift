@@ -52,6 +52,11 @@ public struct RecoveryService: Sendable {
         let identifier = try Identifier.parse(raw)
         let found = try await database.stores.accounts.find(identifier: identifier)
         let account = found?.status == .active ? found : nil
+        let now = clock.now()
+        if let until = try await database.stores.recoveryFailures.lockedUntil(
+            accountId: identifier.value, scope: Self.failureScope, now: now) {
+            throw KeywardError.recoveryLocked(until: until, now: now)
+        }
         // Limits first, so that probing for accounts is as limited as asking for codes.
         try await codes.checkSendLimits(to: identifier, accountId: account?.id, origin: origin, in: database)
         if account == nil && revealAccountExistence {
@@ -90,19 +95,15 @@ public struct RecoveryService: Sendable {
     /// new code); too many pause recovery with `recovery.locked`. Returns the flow's next state.
     public func verify(flowId: String, code entered: String, origin: RequestOrigin) async throws -> RecoveryState {
         let flow = try await flow(flowId, expecting: .codeSent)
+        guard let subject = flow.identifier?.value else { throw KeywardError.recoveryNotFound }
         let stores = database.stores
         let now = clock.now()
-        guard let accountId = flow.accountId else {
-            // A flow for an unknown identifier (strict mode): its code reached nobody, so every
-            // entry is wrong, with the same answers a real flow gives.
-            _ = try await codes.check(entered, flow: flow, origin: origin, in: stores)
-            throw KeywardError.codeInvalid(attemptsRemaining: 0)
-        }
-        if let until = try await stores.loginFailures.lockedUntil(accountId: accountId, scope: Self.failureScope, now: now) {
+        // Counted per identifier, for real and unknown identifiers alike, so the answers never differ.
+        if let until = try await stores.recoveryFailures.lockedUntil(accountId: subject, scope: Self.failureScope, now: now) {
             throw KeywardError.recoveryLocked(until: until, now: now)
         }
-        guard let count = try await stores.loginFailures.claimGuess(
-            accountId: accountId, scope: Self.failureScope, now: now,
+        guard let count = try await stores.recoveryFailures.claimGuess(
+            accountId: subject, scope: Self.failureScope, now: now,
             windowStart: now.addingTimeInterval(-lockout.window), maxFailures: maxCodeFailures)
         else { throw KeywardError.rateLimited(retryAfter: 1) }
         let code: VerificationCode
@@ -110,9 +111,11 @@ public struct RecoveryService: Sendable {
             code = try await codes.check(entered, flow: flow, origin: origin, in: stores)
         } catch let failure as KeywardError where failure.code.hasPrefix("code.") && count >= maxCodeFailures {
             let until = now.addingTimeInterval(lockout.duration)
-            _ = try await stores.loginFailures.placeLock(accountId: accountId, scope: Self.failureScope, now: now, until: until)
+            _ = try await stores.recoveryFailures.placeLock(accountId: subject, scope: Self.failureScope, now: now, until: until)
             throw KeywardError.recoveryLocked(until: until, now: now)
         }
+        // A flow for an unknown identifier: its code reached nobody, so no entry can be right.
+        guard let accountId = flow.accountId else { throw KeywardError.codeInvalid(attemptsRemaining: 0) }
         return try await accept(flow: flow, accountId: accountId, code: code, origin: origin)
     }
 
@@ -134,6 +137,11 @@ public struct RecoveryService: Sendable {
                                                     to: RecoveryState.completed.rawValue, at: now)
             else { throw KeywardError.recoveryCompleted }
             try await stores.accounts.updatePasswordHash(accountId: accountId, passwordHash: newHash)
+            // Every other recovery still open for the account ends: none may change the password again.
+            for state in [RecoveryState.codeSent, .secondFactorRequired, .verified] {
+                try await stores.flows.transitionOthers(accountId: accountId, kind: .recovery, except: flow.id,
+                                                        from: state.rawValue, to: RecoveryState.superseded.rawValue, at: now)
+            }
             let revoked = try await stores.sessions.revokeAll(accountId: accountId, keeping: nil, at: now)
             if try await stores.loginFailures.clearAll(accountId: accountId, now: now) {
                 try await stores.audit.record(AuditEvent(
@@ -150,7 +158,11 @@ public struct RecoveryService: Sendable {
                     details: ["kind": hold.kind, "reason": hold.reason, "until": ISO8601.string(hold.until)]))
                 holds.append(hold)
             }
-            for binding in try await stores.accounts.identifiers(accountId: accountId) where binding.verifiedAt != nil {
+            let bindings = try await stores.accounts.identifiers(accountId: accountId)
+            for binding in bindings {
+                _ = try await stores.recoveryFailures.clearAll(accountId: binding.identifier.value, now: now)
+            }
+            for binding in bindings where binding.verifiedAt != nil {
                 let message = composer.passwordResetNotice(at: now, ip: origin.ip, holdUntil: holds.first?.until,
                                                            to: binding.identifier)
                 try await stores.outbox.enqueue(OutboxMessage(
@@ -182,7 +194,9 @@ public struct RecoveryService: Sendable {
             guard try await stores.flows.transition(id: flow.id, from: RecoveryState.codeSent.rawValue,
                                                     to: next.rawValue, at: now)
             else { throw KeywardError.recoveryAlreadyVerified }
-            try await stores.loginFailures.resetFailures(accountId: accountId, scope: Self.failureScope)
+            if let subject = flow.identifier?.value {
+                try await stores.recoveryFailures.resetFailures(accountId: subject, scope: Self.failureScope)
+            }
             try await stores.audit.record(AuditEvent(
                 kind: .recoveryVerified, outcome: .success, accountId: accountId, origin: origin, at: now,
                 details: ["flowId": flow.id]))
@@ -197,6 +211,7 @@ public struct RecoveryService: Sendable {
         }
         let current = RecoveryState(rawValue: flow.state)
         if current == .completed { throw KeywardError.recoveryCompleted }
+        if current == .superseded { throw KeywardError.recoveryExpired }
         if flow.expiresAt <= clock.now() { throw KeywardError.recoveryExpired }
         if current == state { return flow }
         switch state {

@@ -14,6 +14,8 @@ public enum RecoveryState: String, Sendable {
     case verified
     /// The password was changed.
     case completed
+    /// Another recovery of the same account finished first; this one can no longer change anything.
+    case superseded
 }
 
 /// What a started recovery tells the client.
