@@ -7,7 +7,10 @@
   of the contract.
 * ``server`` (session): the server most tests use. Argon2id runs with a small cost (hash cost does
   not change any answer's shape, and a debug build hashes slowly) and the resend interval is a few
-  seconds, so that the resend answers can be reached without long waits.
+  seconds, so that the resend answers can be reached without long waits. Every test server shares
+  one client address (127.0.0.1), so this one runs with the per-address and per-destination code
+  limits and the sign-in limits relaxed (``RELAXED_LIMITS``); tests that provoke ``rate_limited``
+  start servers of their own. It accepts the operator API key ``OPERATOR_KEY``.
 
 Nothing here skips: a missing binary fails the run.
 """
@@ -35,6 +38,19 @@ MAILBOX_TIMEOUT = 5.0
 
 # Seconds between two codes to one destination on the main test server.
 RESEND_INTERVAL = 3
+
+# The operator API key of the main test server.
+OPERATOR_KEY = "contract-operator-key-3f9a1c"
+
+# Rate limits no test run reaches, for servers whose tests share 127.0.0.1 and send many codes and
+# sign-ins; each value is `count/seconds`.
+RELAXED_LIMITS = {
+    "KEYWARD_RATE_CODES_PER_IP": "100000/60",
+    "KEYWARD_RATE_CODES_PER_DESTINATION": "100000/3600",
+    "KEYWARD_RATE_CODES_PER_ACCOUNT": "100000/3600",
+    "KEYWARD_RATE_SIGNINS_PER_IP": "100000/60",
+    "KEYWARD_RATE_SIGNINS_PER_IDENTIFIER": "100000/60",
+}
 
 
 @dataclass
@@ -178,10 +194,24 @@ def start_server():
 
 
 @pytest.fixture(scope="session")
+def operator_key() -> str:
+    """The operator API key the main test server accepts."""
+    return OPERATOR_KEY
+
+
+@pytest.fixture(scope="session")
+def relaxed_limits() -> dict[str, str]:
+    """Settings that lift the rate limits out of reach, for servers of a test's own."""
+    return dict(RELAXED_LIMITS)
+
+
+@pytest.fixture(scope="session")
 def server(start_server) -> Server:
     """The main test server."""
     return start_server(
         KEYWARD_CODE_RESEND_INTERVAL=str(RESEND_INTERVAL),
         KEYWARD_ARGON2_MEMORY_KIB="1024",
         KEYWARD_ARGON2_ITERATIONS="1",
+        KEYWARD_OPERATOR_API_KEYS=OPERATOR_KEY,
+        **RELAXED_LIMITS,
     )
