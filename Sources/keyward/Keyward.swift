@@ -92,6 +92,8 @@ struct Serve: AsyncParsableCommand {
         say("Database: \(config.databaseURL == nil ? "SQLite at \(dataPath)/keyward.sqlite" : "PostgreSQL")")
         if config.usesDevelopmentMailbox {
             say("Development mailbox: http://\(config.host):\(config.port)/dev/mailbox")
+        } else {
+            say("Warning: no email or SMS delivery is available in this build; codes and notices wait in the outbox and are retried until delivery is configured.")
         }
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(config.host)
         if !loopback && !config.effectivePublicURL.hasPrefix("https://") {

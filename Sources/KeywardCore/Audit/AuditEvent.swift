@@ -1,5 +1,6 @@
 public import Foundation
 import KeywardCrypto
+import Synchronization
 
 /// One security-relevant event: who, what, when, from where, and how it ended. Never holds a secret.
 public struct AuditEvent: Sendable, Equatable {
@@ -54,8 +55,20 @@ public struct AuditEvent: Sendable, Equatable {
     /// An event with a fresh id.
     public init(kind: Kind, outcome: Outcome, accountId: String?, origin: RequestOrigin, at: Date,
                 details: [String: String] = [:]) {
-        self.init(id: SecureRandom.uuid(), kind: kind, outcome: outcome, accountId: accountId,
+        self.init(id: AuditEvent.sortableId(at: at), kind: kind, outcome: outcome, accountId: accountId,
                   ip: origin.ip, userAgent: origin.userAgent, at: at, details: details)
+    }
+
+    private static let sequence = Atomic<UInt32>(0)
+
+    /// An id that sorts by time, then by the order events were made in this process, then randomly:
+    /// events recorded in the same millisecond still list in the order they happened.
+    static func sortableId(at: Date) -> String {
+        let count = sequence.wrappingAdd(1, ordering: .relaxed).newValue
+        let milliseconds = String(UInt64(max(0, at.unixMilliseconds)), radix: 16)
+        let counter = String(count, radix: 16)
+        return String(repeating: "0", count: 12 - min(12, milliseconds.count)) + milliseconds
+            + String(repeating: "0", count: 8 - counter.count) + counter + "-" + Hex.encode(SecureRandom.bytes(6))
     }
 
     /// An event as stored.

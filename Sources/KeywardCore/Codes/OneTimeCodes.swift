@@ -79,7 +79,7 @@ public struct OneTimeCodes: Sendable {
             subject: message.subject, body: message.body, code: code, accountId: flow.accountId, createdAt: now))
         try await stores.audit.record(AuditEvent(
             kind: .codeSent, outcome: .success, accountId: flow.accountId, origin: origin, at: now,
-            details: ["flowId": flow.id, "channel": identifier.channel.rawValue]))
+            details: ["flowId": flow.id, "channel": identifier.channel.rawValue, "reason": reason.rawValue]))
         return resendAvailableAt(after: now)
     }
 

@@ -3,7 +3,7 @@ public import Foundation
 /// Writes the text of every message Keyward sends.
 public struct MessageComposer: Sendable {
     /// Why a code is being sent, which decides the wording.
-    public enum CodeReason: Sendable {
+    public enum CodeReason: String, Sendable {
         case registration
         case recovery
     }

@@ -206,7 +206,7 @@ func describeEvent(_ event: AuditEvent) -> String {
     case .recoveryVerified: return "Password reset code accepted"
     case .recoveryFinished: return "Password reset"
     case .holdPlaced: return "Withdrawals paused"
-    case .codeSent: return "Verification code sent"
+    case .codeSent: return event.details["reason"] == "recovery" ? "Password reset code sent" : "Verification code sent"
     case .codeFailed: return "Wrong verification code entered"
     case .registrationStarted: return "Registration started"
     case .registrationCompleted: return "Registration completed"

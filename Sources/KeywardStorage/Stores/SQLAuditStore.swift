@@ -17,7 +17,7 @@ struct SQLAuditStore: AuditStore {
     func recent(accountId: String, limit: Int) async throws -> [AuditEvent] {
         try await sql.raw("""
             SELECT id, kind, outcome, account_id, ip, user_agent, at, details FROM audit_events
-            WHERE account_id = \(bind: accountId) ORDER BY at DESC, id LIMIT \(bind: Int64(limit))
+            WHERE account_id = \(bind: accountId) ORDER BY at DESC, id DESC LIMIT \(bind: Int64(limit))
             """).all().map { row in
             AuditEvent(id: try row.string("id"), kind: AuditEvent.Kind(rawValue: try row.string("kind")),
                        outcome: AuditEvent.Outcome(rawValue: try row.string("outcome")) ?? .failure,
