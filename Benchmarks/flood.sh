@@ -36,7 +36,7 @@ def call(connection, method, path, body=None, token=None, forwarded=None):
     return response.status, response.read()
 
 connection = http.client.HTTPConnection("127.0.0.1", port)
-_, started = call(connection, "POST", "/api/v1/registrations", {"identifier": "legit@example.com", "password": "Legit-Passw0rd"})
+_, started = call(connection, "POST", "/api/v1/registrations", {"identifier": "legit@example.com", "password": "Lantern-Quartz-27"})
 registration = json.loads(started)["registrationId"]
 code = None
 while code is None:
