@@ -4,48 +4,21 @@ public enum Base64URL {
 
     /// Encodes `bytes` without padding.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            buffer = (buffer << 8) | UInt32(byte)
-            bits += 8
-            while bits >= 6 {
-                bits -= 6
-                output.append(alphabet[Int((buffer >> UInt32(bits)) & 0x3F)])
-            }
-        }
-        if bits > 0 {
-            output.append(alphabet[Int((buffer << UInt32(6 - bits)) & 0x3F)])
-        }
-        return String(decoding: output, as: UTF8.self)
+        RadixCoding.encode(bytes, bitsPerSymbol: 6, alphabet: alphabet)
     }
 
     /// Decodes unpadded base64url; `nil` when the text holds anything else.
     public static func decode(_ text: String) -> [UInt8]? {
-        var output = [UInt8]()
-        var buffer: UInt32 = 0
-        var bits = 0
-        for character in text.utf8 {
-            let value: UInt8
+        RadixCoding.decode(text, bitsPerSymbol: 6) { character in
             switch character {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = character - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = character - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "-"): value = 62
-            case UInt8(ascii: "_"): value = 63
-            default: return nil
-            }
-            buffer = (buffer << 6) | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return .value(character - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): return .value(character - UInt8(ascii: "a") + 26)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return .value(character - UInt8(ascii: "0") + 52)
+            case UInt8(ascii: "-"): return .value(62)
+            case UInt8(ascii: "_"): return .value(63)
+            default: return .invalid
             }
         }
-        if bits >= 6 { return nil }
-        return output
     }
 }
 
