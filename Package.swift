@@ -99,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardCryptoTests",
-            dependencies: ["KeywardCrypto"],
+            dependencies: ["KeywardCrypto", "KeywardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,6 +19,12 @@ public struct KeywardServices: Sendable {
     public let sessions: SessionService
     /// Forgotten-password recovery.
     public let recoveries: RecoveryService
+    /// Re-authentication before sensitive changes.
+    public let reauthentication: ReauthenticationService
+    /// Password, authenticator and anti-phishing settings.
+    public let settings: SecuritySettingsService
+    /// Phone number and email address changes.
+    public let contacts: ContactChangeService
     /// The configuration in force.
     public let config: KeywardConfig
     /// The clock every service reads.
@@ -85,25 +91,40 @@ private func assemble(
     let sessions = SessionService(
         database: database, hasher: hasher, clock: clock,
         settings: SessionSettings(idleTimeout: config.sessionIdleTimeout, absoluteLifetime: config.sessionAbsoluteLifetime))
-    let composer = MessageComposer(platformName: config.platformName)
+    let sealer = Sealer(key: keys.sealing)
+    let queue = MessageQueue(composer: MessageComposer(platformName: config.platformName), sealer: sealer, clock: clock)
     let codes = OneTimeCodes(
         hasher: hasher, clock: clock,
         settings: CodeSettings(digits: config.codeDigits, lifetime: config.codeLifetime,
                                maxAttempts: config.codeMaxAttempts, resendInterval: config.codeResendInterval),
-        limits: config.rateLimits, composer: composer)
-    let guardian = SignInGuard(hasher: hasher, clock: clock, settings: config.lockout, composer: composer)
+        limits: config.rateLimits, queue: queue)
+    let guardian = SignInGuard(hasher: hasher, clock: clock, settings: config.lockout, queue: queue)
+    let authenticators = Authenticators(sealer: sealer, clock: clock, settings: config.effectiveAuthenticator)
+    let step = SecondFactorStep(database: database, codes: codes, authenticators: authenticators, guardian: guardian,
+                                clock: clock)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         codes: codes, sessions: sessions, clock: clock)
-    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guardian: guardian,
+    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guardian: guardian, step: step,
                               limits: config.rateLimits, clock: clock, revealAccountExistence: config.revealAccountExistence,
-                              strictFailureFloor: config.strictFailureFloor)
+                              strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
     let recoveries = RecoveryService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,
-        lockout: config.lockout, composer: composer, clock: clock, revealAccountExistence: config.revealAccountExistence,
+        step: step, lockout: config.lockout, queue: queue, clock: clock, revealAccountExistence: config.revealAccountExistence,
         holdAfterReset: config.holdAfterPasswordReset, maxCodeFailures: config.recoveryMaxCodeFailures)
+    let reauthentication = ReauthenticationService(database: database, passwords: passwords, guardian: guardian, step: step,
+                                                   clock: clock, freshness: config.reauthFreshness,
+                                                   flowLifetime: config.loginFlowLifetime)
+    let settings = SecuritySettingsService(
+        database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
+        authenticators: authenticators, reauthentication: reauthentication, step: step, queue: queue, clock: clock,
+        holds: config.changeHolds)
+    let contacts = ContactChangeService(database: database, codes: codes, authenticators: authenticators, guardian: guardian,
+                                        reauthentication: reauthentication, settings: settings, clock: clock,
+                                        flowLifetime: config.loginFlowLifetime)
     let services = KeywardServices(database: database, registrations: registrations, logins: logins,
-                                   sessions: sessions, recoveries: recoveries, config: config, clock: clock)
+                                   sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
+                                   settings: settings, contacts: contacts, config: config, clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)
     let resources = try SystemController.loadResources()
@@ -123,7 +144,11 @@ private func assemble(
     LoginController(logins: logins, sessions: sessions, database: database).addRoutes(to: api)
     RecoveryController(recoveries: recoveries).addRoutes(to: api)
     AccountController(database: database, clock: clock, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
+    SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
+    ContactChangeController(contacts: contacts).addRoutes(to: api)
     WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+    WebLoginController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+    WebSecurityController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebRecoveryController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
 
     let sender: any MessageSender = config.usesDevelopmentMailbox

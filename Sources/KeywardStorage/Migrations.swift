@@ -177,5 +177,23 @@ enum Migrations {
             )
             """,
         ]),
+        Migration(version: 4, name: "authenticators, code purposes, anti-phishing codes, re-authentication times", statements: [
+            """
+            CREATE TABLE authenticators (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                state TEXT NOT NULL,
+                secret_sealed TEXT NOT NULL,
+                last_used_step BIGINT,
+                created_at BIGINT NOT NULL,
+                confirmed_at BIGINT
+            )
+            """,
+            "CREATE INDEX authenticators_account ON authenticators (account_id, state)",
+            "ALTER TABLE verification_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX verification_codes_flow_purpose ON verification_codes (flow_id, purpose, created_at)",
+            "ALTER TABLE accounts ADD COLUMN anti_phishing_sealed TEXT",
+            "ALTER TABLE sessions ADD COLUMN reauthenticated_at BIGINT",
+        ]),
     ]
 }

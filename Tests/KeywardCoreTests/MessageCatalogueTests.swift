@@ -8,6 +8,10 @@ import Testing
         .sessionRequired, .sessionNotFound, .requestMalformed, .routeNotFound, .csrfInvalid, .operatorUnauthorized,
         .internalError, .codeInvalid(attemptsRemaining: 2), .requestTooLarge(limit: 10), .requestInvalidField("x"),
         .serverBusy(retryAfter: 1), .passwordRejected([]),
+        .secondFactorMethodInvalid, .secondFactorMethodUnavailable, .secondFactorUnavailable, .secondFactorCodeNotSent,
+        .totpInvalid, .totpReused, .flowNotFound, .flowExpired, .flowCompleted, .reauthRequired, .passwordIncorrect,
+        .authenticatorNotPending, .authenticatorNotBound, .antiPhishingCodeInvalid, .recoverySecondFactorRequired,
+        .contactUnchanged, .contactKindMismatch, .contactOldCodeRequired, .contactChangeNeedsSupport,
     ]
 
     @Test(arguments: errors)
@@ -20,7 +24,7 @@ import Testing
 
     @Test func sentencesAreFilledFromDetails() {
         let sentence = MessageCatalogue.english.sentence(for: .codeInvalid(attemptsRemaining: 3))
-        #expect(sentence.contains("3 tries left"))
+        #expect(sentence.contains("Tries left for this code: 3"))
     }
 
     @Test func accountNotFoundTellsThePersonWhatToCheck() {

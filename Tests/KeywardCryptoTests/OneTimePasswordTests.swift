@@ -1,5 +1,6 @@
 import Foundation
 import KeywardCrypto
+import KeywardTestSupport
 import Testing
 
 @Suite struct OneTimePasswordTests {
@@ -60,23 +61,6 @@ import Testing
         #expect(Base32.decode(Base32.encode(random)) == random)
     }
 
-    /// Runs a command and returns its standard output, trimmed; fails the test when it cannot run.
-    private func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = Pipe()
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(arguments[0]) failed (is it installed?)"])
-        }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test(arguments: [10, 16, 20, 32])
     func aSavedKeyGivesTheSameCodesInOathtoolAndPyotp(secretBytes: Int) throws {
         for _ in 0..<3 {
@@ -84,11 +68,11 @@ import Testing
             let key = Base32.encode(secret)
             let seconds = Int.random(in: 1_000_000_000...4_000_000_000)
             let ours = OneTimePassword(secret: secret).code(at: Date(timeIntervalSince1970: TimeInterval(seconds)))
-            let oathtool = try run(["oathtool", "--totp", "--base32", key, "-N", "@\(seconds)"])
+            let oathtool = try ExternalCommand.run(["oathtool", "--totp", "--base32", key, "-N", "@\(seconds)"])
             #expect(ours == oathtool, "oathtool disagrees for a \(secretBytes)-byte key")
             // pyotp refuses keys shorter than 112 bits, such as the 80-bit (16-character) ones.
             guard secretBytes >= 14 else { continue }
-            let pyotp = try run(["python3", "-c", "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))",
+            let pyotp = try ExternalCommand.run(["python3", "-c", "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))",
                                  key, String(seconds)])
             #expect(ours == pyotp, "pyotp disagrees for a \(secretBytes)-byte key")
         }

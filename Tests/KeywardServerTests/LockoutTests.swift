@@ -55,9 +55,9 @@ import Testing
             clock.advance(by: 7199)
             #expect(try await api.login("ends@example.com").status == 423)
             clock.advance(by: 7200)
-            #expect(try await api.login("ends@example.com").status == 200)
+            #expect(try await api.signIn("ends@example.com").status == 200)
             for _ in 1...4 { _ = try await api.login("ends@example.com", "Wrong-Passw0rd") }
-            #expect(try await api.login("ends@example.com").status == 200)
+            #expect(try await api.signIn("ends@example.com").status == 200)
             for _ in 1...4 {
                 #expect(try await api.login("ends@example.com", "Wrong-Passw0rd").code == "credentials.invalid")
             }
@@ -101,9 +101,8 @@ import Testing
         try await withKeyward(try await Self.config(.sqlite, ["lockout.scope": "device"])) { api, _ in
             _ = try await api.registerAndVerify("owner@example.com")
             let device = "owner-phone-0123456789abcdef"
-            let first = try await api.call(.post, "/api/v1/login", json: [
-                "identifier": "owner@example.com", "password": "Tr4velling-Lynx", "deviceId": device])
-            #expect(first.status == 200)
+            let first = try await api.signIn("owner@example.com", deviceId: device)
+            #expect(first["status"] as? String == "authenticated")
             for _ in 1...5 { _ = try await api.login("owner@example.com", "Wrong-Passw0rd") }
             #expect(try await api.login("owner@example.com").code == "account.locked")
             let owner = try await api.call(.post, "/api/v1/login", json: [

@@ -11,8 +11,14 @@ import Testing
     @Test func everySignInGetsANewTokenAndTheRightErrors() async throws {
         try await withKeyward { api, _ in
             _ = try await api.registerAndVerify("grace@example.com")
-            let first = try await api.login("Grace@Example.com", deviceName: "Grace's phone")
-            let second = try await api.login("grace@example.com")
+            let password = try await api.login("Grace@Example.com")
+            #expect(password.status == 200)
+            #expect(password["status"] as? String == "second_factor_required")
+            #expect(password["methods"] as? [String] == ["email_code"])
+            #expect((password["destinations"] as? [String: String])?["email_code"] == "g•••e@example.com")
+            #expect(password["session"] == nil)
+            let first = try await api.signIn("Grace@Example.com", deviceName: "Grace's phone", destination: "grace@example.com")
+            let second = try await api.signIn("grace@example.com")
             #expect(first.status == 200)
             #expect(first["status"] as? String == "authenticated")
             let firstToken = try #require((first["session"] as? [String: Any])?["token"] as? String)
@@ -58,8 +64,8 @@ import Testing
         let config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
         try await withKeyward(config) { api, _ in
             let (_, token) = try await api.registerAndVerify("judy@example.com")
-            let laptop = try #require((try await api.login("judy@example.com", deviceName: "Laptop")["session"] as? [String: Any]))
-            let tablet = try #require((try await api.login("judy@example.com", deviceName: "Tablet")["session"] as? [String: Any]))
+            let laptop = try #require((try await api.signIn("judy@example.com", deviceName: "Laptop")["session"] as? [String: Any]))
+            let tablet = try #require((try await api.signIn("judy@example.com", deviceName: "Tablet")["session"] as? [String: Any]))
             let list = try await api.call(.get, "/api/v1/sessions", token: token)
             let sessions = try #require(list["sessions"] as? [[String: Any]])
             #expect(sessions.count == 3)
@@ -89,7 +95,7 @@ import Testing
         let clock = TestClock()
         try await withKeyward(clock: clock) { api, _ in
             let (_, idle) = try await api.registerAndVerify("ken@example.com")
-            let busy = try #require((try await api.login("ken@example.com")["session"] as? [String: Any])?["token"] as? String)
+            let busy = try await api.signedInToken("ken@example.com")
             clock.advance(by: 23 * 3600)
             #expect(try await api.call(.get, "/api/v1/session", token: busy).status == 200)
             clock.advance(by: 3600)

@@ -25,7 +25,7 @@ import Testing
         let clock = TestClock()
         try await withKeyward(config, clock: clock) { api, _ in
             let (accountId, token) = try await api.registerAndVerify("rita@example.com")
-            let other = try #require((try await api.login("rita@example.com")["session"] as? [String: Any])?["token"] as? String)
+            let other = try await api.signedInToken("rita@example.com")
             for _ in 1...5 { _ = try await api.login("rita@example.com", "Wrong-Passw0rd") }
             #expect(try await api.login("rita@example.com").code == "account.locked")
             clock.advance(by: 60)
@@ -59,7 +59,7 @@ import Testing
             #expect(try await api.call(.get, "/api/v1/session", token: token).status == 401)
             #expect(try await api.call(.get, "/api/v1/session", token: other).status == 401)
             #expect(try await api.login("rita@example.com").code == "credentials.invalid")
-            let fresh = try await api.login("rita@example.com", "Brand-New-Passw0rd")
+            let fresh = try await api.signIn("rita@example.com", "Brand-New-Passw0rd")
             #expect(fresh.status == 200)
             let freshToken = try #require((fresh["session"] as? [String: Any])?["token"] as? String)
 
@@ -84,7 +84,7 @@ import Testing
 
             clock.advance(by: 86400)
             let later = try await api.call(.get, "/api/v1/account/holds", token: try #require(
-                (try await api.login("rita@example.com", "Brand-New-Passw0rd")["session"] as? [String: Any])?["token"] as? String))
+                (try await api.signIn("rita@example.com", "Brand-New-Passw0rd")["session"] as? [String: Any])?["token"] as? String))
             #expect((later["holds"] as? [[String: Any]])?.isEmpty == true)
         }
     }

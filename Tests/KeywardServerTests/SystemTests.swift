@@ -80,16 +80,17 @@ import Testing
             let (_, token) = try await api.registerAndVerify("nina@example.com")
             _ = try await api.call(.post, "/api/v1/login", json: ["identifier": "nina@example.com", "password": "Tr4velling-Lynx"],
                                    headers: forwarded)
-            let sessions = try #require(try await api.call(.get, "/api/v1/sessions", token: token)["sessions"] as? [[String: Any]])
-            #expect(sessions.contains { $0["ip"] as? String == "203.0.113.9" })
+            let events = try #require(try await api.call(.get, "/api/v1/account/activity", token: token)["events"] as? [[String: Any]])
+            #expect(events.contains { $0["kind"] as? String == "second_factor.required" && $0["ip"] as? String == "203.0.113.9" })
         }
         try await withKeyward { api, _ in
             let (_, token) = try await api.registerAndVerify("oscar@example.com")
             _ = try await api.call(.post, "/api/v1/login", json: ["identifier": "oscar@example.com", "password": "Tr4velling-Lynx"],
                                    headers: forwarded)
-            let sessions = try #require(try await api.call(.get, "/api/v1/sessions", token: token)["sessions"] as? [[String: Any]])
-            #expect(!sessions.contains { $0["ip"] as? String == "203.0.113.9" })
-            #expect(sessions.allSatisfy { ["127.0.0.1", "::1"].contains($0["ip"] as? String ?? "") })
+            let events = try #require(try await api.call(.get, "/api/v1/account/activity", token: token)["events"] as? [[String: Any]])
+            #expect(events.contains { $0["kind"] as? String == "second_factor.required" })
+            #expect(!events.contains { $0["ip"] as? String == "203.0.113.9" })
+            #expect(events.allSatisfy { ["127.0.0.1", "::1"].contains($0["ip"] as? String ?? "") })
         }
     }
 

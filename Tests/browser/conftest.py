@@ -6,11 +6,18 @@ Playwright:
 * ``server`` (session): starts ``$KEYWARD_BINARY`` (default ``.build/debug/keyward``) on a free
   port with a fresh data directory, waits for ``GET /readyz``, yields the base URL, then stops it
   with SIGTERM and requires a clean exit (status 0) within a few seconds: graceful shutdown is part
-  of the contract. Its settings relax the rate limits; a test that needs other settings starts
-  its own server with ``running_server(settings)`` and opens a context on it with ``new_context``.
+  of the contract. Its settings relax the rate limits and shorten the resend interval to
+  RESEND_INTERVAL seconds, so that a sign-in right after a registration gets its code at once; a
+  test that needs other settings starts its own server with ``running_server(settings)`` and opens
+  a context on it with ``new_context``.
+* ``default_interval_server`` and ``countdown_server`` (session, each started on first use), with
+  ``default_page`` and ``countdown_page``: servers like the shared one but with the real 60 s
+  resend interval, for tests of that wait, or with a 2 s one, for tests that watch it end.
 * ``browser`` (session) and ``context`` / ``page`` (per test): Chromium at ``/usr/bin/chromium``.
 * ``newest_code``: the newest one-time code the development mailbox holds for a destination,
   polled because delivery goes through the asynchronous outbox.
+* ``sign_in_with_code`` / ``api_login``: a whole sign-in, password and then the code the server
+  sends for the second step, through the pages or the JSON API.
 
 Missing Chromium or Playwright fails the run; nothing here ever skips.
 """
@@ -52,12 +59,21 @@ FAST_HASHING = ["password.argon2.memoryKiB=1024", "password.argon2.iterations=1"
 # Every test comes from 127.0.0.1, so the per-IP limits (5 codes and 30 sign-ins a minute by
 # default) and the per-destination hourly code limit would refuse the suite itself. The shared
 # server relaxes them; test_protections.py starts its own server with a strict limit to check how
-# a refusal is shown. The resend interval (60 s) stays real here; test_recovery.py starts a server
-# with a short one for resets that follow a registration.
+# a refusal is shown.
 RELAXED_RATE_LIMITS = ["rateLimit.codesPerIP=10000/60", "rateLimit.codesPerDestination=10000/3600",
                        "rateLimit.codesPerAccount=10000/3600", "rateLimit.signInsPerIP=10000/60",
                        "rateLimit.signInsPerIdentifier=10000/60"]
 SERVER_SETTINGS = FAST_HASHING + RELAXED_RATE_LIMITS
+
+# A code to one address must wait the resend interval after the previous one (60 s by default).
+# Registering sends a code and so does every sign-in (its second step), so most tests would wait
+# a minute. The shared server shortens the interval to 1 s; tests of the 60 s wait itself use
+# ``default_interval_server``, and tests that watch a countdown and click before it ends
+# ``countdown_server``, whose 2 s leave room for a slow page load.
+DEFAULT_RESEND_INTERVAL = 60
+RESEND_INTERVAL = 1
+SHARED_SERVER_SETTINGS = SERVER_SETTINGS + [f"code.resendInterval={RESEND_INTERVAL}"]
+COUNTDOWN_RESEND_INTERVAL = 2
 
 # A password the default ("exchange") policy accepts and that is in no common-password list.
 STRONG_PASSWORD = "Quartz-Lantern-47"
@@ -102,10 +118,25 @@ def http(method: str, url: str, *, json_body=None, headers=None, timeout: float 
 
 
 def api_login(base_url: str, identifier: str, password: str, device_name: str) -> dict:
-    """Signs in through the JSON API and returns its answer (``session.token`` among others)."""
+    """Signs in through the JSON API, both steps: the password answers ``second_factor_required``
+    with a flow id; a code is asked for on the account's first channel (the identifier's, for an
+    account with one identifier) and sent back. Returns the final answer (``session.token`` among
+    others)."""
     result = http("POST", f"{base_url}/api/v1/login",
                   json_body={"identifier": identifier, "password": password, "deviceName": device_name})
     assert result.status == 200, f"API login failed: {result.status} {result.body[:400]!r}"
+    challenge = result.json()
+    assert challenge.get("status") == "second_factor_required", f"the API signed in on a password alone: {challenge}"
+    method = challenge["methods"][0]
+    channel = {"email_code": "email", "sms_code": "sms"}[method]
+    wait_for_resend_interval(base_url, identifier)
+    before = latest_code(base_url, identifier)
+    flow = challenge["flowId"]
+    sent = http("POST", f"{base_url}/api/v1/login/{flow}/send-code", json_body={"channel": channel})
+    assert sent.status == 202, f"API send-code answered {sent.status} {sent.body[:400]!r}"
+    code = newest_code(base_url, identifier, exclude=(before,))
+    result = http("POST", f"{base_url}/api/v1/login/{flow}/verify", json_body={"method": method, "code": code})
+    assert result.status == 200, f"API second step failed: {result.status} {result.body[:400]!r}"
     return result.json()
 
 
@@ -122,16 +153,29 @@ def mailbox(base_url: str) -> list[dict]:
     return result.json()
 
 
-def newest_code(base_url: str, to: str, *, exclude: tuple[str, ...] = (), timeout: float = MAILBOX_TIMEOUT) -> str:
-    """The code of the newest message to ``to`` (skipping codes in ``exclude``), polling for delivery."""
+def newest_code(base_url: str, to: str, *, exclude: tuple[str | None, ...] = (),
+                timeout: float = MAILBOX_TIMEOUT) -> str:
+    """The code of the newest message to ``to`` that carries one, polling until that code is not
+    one of ``exclude`` (the codes seen before): a code still in the asynchronous outbox is waited
+    for, never mistaken for an older one further down the mailbox."""
     deadline = time.monotonic() + timeout
     while True:
         for message in mailbox(base_url):  # newest first
-            if message.get("to") == to and message.get("code") and message["code"] not in exclude:
-                return message["code"]
+            if message.get("to") == to and message.get("code"):
+                if message["code"] not in exclude:
+                    return message["code"]
+                break
         if time.monotonic() > deadline:
             pytest.fail(f"no code for {to} reached the development mailbox within {timeout:.0f} s")
         time.sleep(0.1)
+
+
+def latest_code(base_url: str, to: str) -> str | None:
+    """The code of the newest message to ``to`` the mailbox holds now, or None (no polling)."""
+    for message in mailbox(base_url):  # newest first
+        if message.get("to") == to and message.get("code"):
+            return message["code"]
+    return None
 
 
 def next_code_allowed_at(base_url: str, to: str, resend_interval: float) -> float:
@@ -150,6 +194,13 @@ def wait_until(moment: float):
     time.sleep(max(0.0, moment - time.time()))
 
 
+def wait_for_resend_interval(base_url: str, to: str):
+    """Sleeps until the server at ``base_url`` would send another code to ``to`` (at once when no
+    code was sent there yet)."""
+    if latest_code(base_url, to) is not None:
+        wait_until(next_code_allowed_at(base_url, to, resend_interval_of(base_url)))
+
+
 def seconds_left(page) -> int:
     """The number of seconds the resend countdown (``#resend-countdown``) shows."""
     text = page.locator("#resend-countdown").inner_text()
@@ -160,6 +211,11 @@ def seconds_left(page) -> int:
 
 def unique_email(label: str) -> str:
     return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def unique_phone() -> str:
+    """A fresh E.164 number in the 555 exchange of area code 415."""
+    return f"+1415555{uuid.uuid4().int % 10_000:04d}"
 
 
 def screenshot(page, name: str) -> Path:
@@ -173,6 +229,14 @@ def screenshot(page, name: str) -> Path:
 # ---------------------------------------------------------------------------------------------
 # The server.
 # ---------------------------------------------------------------------------------------------
+
+_RESEND_INTERVALS: dict[str, float] = {}
+
+
+def resend_interval_of(base_url: str) -> float:
+    """The resend interval (seconds) the server at ``base_url`` was started with."""
+    return _RESEND_INTERVALS[base_url]
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -203,6 +267,9 @@ def running_server(settings: list[str]):
         log.flush()
         return log_path.read_text(errors="replace")[-4000:]
 
+    intervals = [float(s.split("=", 1)[1]) for s in settings if s.startswith("code.resendInterval=")]
+    _RESEND_INTERVALS[base_url] = intervals[-1] if intervals else DEFAULT_RESEND_INTERVAL
+
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
@@ -228,6 +295,7 @@ def running_server(settings: list[str]):
                         pytrace=False)
         assert status == 0, f"server exited with status {status} after SIGTERM (expected 0):\n{server_log()}"
     finally:
+        _RESEND_INTERVALS.pop(base_url, None)
         if process.poll() is None:
             process.kill()
             process.wait()
@@ -237,8 +305,23 @@ def running_server(settings: list[str]):
 
 @pytest.fixture(scope="session")
 def server():
-    """The base URL of the shared server: cheap hashing, relaxed rate limits, real resend interval."""
+    """The base URL of the shared server: cheap hashing, relaxed rate limits, a resend interval of
+    RESEND_INTERVAL seconds."""
+    with running_server(SHARED_SERVER_SETTINGS) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def default_interval_server():
+    """A server like the shared one but with the default (60 s) resend interval."""
     with running_server(SERVER_SETTINGS) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def countdown_server():
+    """A server like the shared one but with a resend interval of COUNTDOWN_RESEND_INTERVAL seconds."""
+    with running_server(SERVER_SETTINGS + [f"code.resendInterval={COUNTDOWN_RESEND_INTERVAL}"]) as base_url:
         yield base_url
 
 
@@ -285,6 +368,22 @@ def page(context):
     return context.new_page()
 
 
+@pytest.fixture
+def default_page(browser, default_interval_server):
+    """A page in a fresh context on ``default_interval_server``."""
+    context = new_context(browser, default_interval_server)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def countdown_page(browser, countdown_server):
+    """A page in a fresh context on ``countdown_server``."""
+    context = new_context(browser, countdown_server)
+    yield context.new_page()
+    context.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Page flows used by several tests.
 # ---------------------------------------------------------------------------------------------
@@ -318,7 +417,7 @@ def register(page, server: str, email: str, password: str = STRONG_PASSWORD) -> 
 
 
 def sign_in(page, identifier: str, password: str):
-    """Submits the /login form; returns the response to the form post itself."""
+    """Submits the /login form (the first step only); returns the response to the form post itself."""
     page.goto("/login")
     page.fill("input[name=identifier]", identifier)
     page.fill("input[name=password]", password)
@@ -326,6 +425,49 @@ def sign_in(page, identifier: str, password: str):
         with page.expect_navigation():
             page.locator("form[action='/login'] button[type=submit]").click()
     return posted.value
+
+
+def mask_pattern(destination: str) -> str:
+    """A regular expression for how pages show ``destination`` masked: an email keeps the first
+    and last character of its local part and the domain (a•••e@example.com), a phone number its
+    first three and last three characters (+14••••••123)."""
+    if "@" in destination:
+        local, domain = destination.split("@", 1)
+        return re.escape(local[0]) + "•+" + re.escape(local[-1]) + "@" + re.escape(domain)
+    return re.escape(destination[:3]) + "•+" + re.escape(destination[-3:])
+
+
+def enter_login_code(page, code: str):
+    """Submits ``code`` on /login/verify; returns the response to the form post."""
+    page.fill("#code", code)
+    return submit_form(page, "Verify", "/login/verify")
+
+
+def password_step(page, server: str, identifier: str, password: str = STRONG_PASSWORD) -> tuple:
+    """The first step of a sign-in that is to get its code at once: waits for the resend interval
+    (a code to ``identifier`` sent less than that before would hold the new one back), submits the
+    password and requires /login/verify with a code sent. Returns the response to the password
+    post and the newest code the mailbox held for ``identifier`` before (None if none): the code of
+    this sign-in is the next one, ``newest_code(server, identifier, exclude=(before,))``."""
+    wait_for_resend_interval(server, identifier)
+    before = latest_code(server, identifier)
+    posted = sign_in(page, identifier, password)
+    assert posted.status == 302, f"the right password answered {posted.status}"
+    assert path_of(page.url) == "/login/verify" and "sent=" in page.url, \
+        f"the right password did not send a code and lead to /login/verify: {page.url}"
+    return posted, before
+
+
+def sign_in_with_code(page, server: str, identifier: str, password: str = STRONG_PASSWORD):
+    """Signs in through both steps and leaves the page on /account: the password on /login, then
+    on /login/verify the code the server sent at once to ``identifier`` (the only channel of an
+    account registered with it). Returns the response to the password post."""
+    posted, before = password_step(page, server, identifier, password)
+    code = newest_code(server, identifier, exclude=(before,))
+    verified = enter_login_code(page, code)
+    assert verified.status == 302 and page.url == f"{server}/account", \
+        f"the second step answered {verified.status} and left the page on {page.url}"
+    return posted
 
 
 def request_reset_code(page, identifier: str):

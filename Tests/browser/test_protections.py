@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (FAST_HASHING, STRONG_PASSWORD, enter_recovery_code, launch_options, new_context, newest_code,
-                      next_code_allowed_at, register, running_server, screenshot, seconds_left, sign_in,
-                      start_recovery, start_registration, submit_form, unique_email, wait_until)
+from conftest import (FAST_HASHING, STRONG_PASSWORD, enter_login_code, enter_recovery_code, launch_options,
+                      new_context, newest_code, next_code_allowed_at, password_step, path_of, register,
+                      running_server, screenshot, seconds_left, sign_in, start_recovery, start_registration,
+                      submit_form, unique_email, wait_until)
 
 STRONG_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
 EVIL_ORIGIN = "http://evil.example"
@@ -179,28 +180,48 @@ def test_every_page_sends_security_headers_and_the_session_cookie_is_locked_down
     def keep_session_cookie(response):
         for header in response.headers_array():
             if header["name"].lower() == "set-cookie" and header["value"].startswith("__Host-keyward_session="):
-                session_cookies.append(header["value"])
+                session_cookies.append((response.url, header["value"]))
 
     page.on("response", keep_session_cookie)
     page.context.clear_cookies()
-    register(page, server, unique_email("headers-signed-in"))
+    email = unique_email("headers-signed-in")
+    register(page, server, email)  # a session from finishing a registration
     page.goto("/account")
 
+    # The sign-in pages, second step included: the code page as sent, after a wrong code and
+    # without a flow; the help page for a second step that cannot be done; then a real sign-in
+    # (a session from the second step).
+    page.context.clear_cookies()
+    page.goto("/login/verify")  # no flow: back to /login
+    _, before = password_step(page, server, email)
+    code = newest_code(server, email, exclude=(before,))
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    assert enter_login_code(page, wrong).status == 422
+    page.goto("/login/verification-unavailable")
+    page.goto("/login/verify")
+    assert enter_login_code(page, code).status == 302 and page.url == f"{server}/account"
+
     documents = [r for r in responses if r.request.resource_type == "document"]
-    assert len(documents) >= 9
+    assert len(documents) >= 16
+    for path in ["/login/verify", "/login/verification-unavailable"]:
+        assert any(path_of(r.url) == path for r in documents), f"{path} was not visited"
     for response in documents + [r for r in responses if "/static/" in r.url]:
         check_security_headers(response.url, response.all_headers())
     statuses = {r.status for r in documents}
-    assert 404 in statuses and 302 in statuses and 200 in statuses  # errors and redirects are covered too
+    assert {200, 302, 404, 422} <= statuses  # errors and redirects are covered too
     assert not violations, f"pages break their own CSP: {violations}"
 
-    # The session cookie, as sent by the server...
-    assert session_cookies, "signing in set no __Host-keyward_session cookie"
-    name, attributes = cookie_attributes(session_cookies[-1])
-    assert name == "__Host-keyward_session"
-    assert "secure" in attributes and "httponly" in attributes, f"flags missing: {session_cookies[-1]}"
-    assert attributes.get("samesite", "").lower() == "lax", f"SameSite is not Lax: {session_cookies[-1]}"
-    assert attributes.get("path") == "/" and "domain" not in attributes, session_cookies[-1]
+    # The session cookie, as sent by the server (on registering, and on the second step of a
+    # sign-in)...
+    sources = {path_of(url) for url, _ in session_cookies}
+    assert "/login/verify" in sources and any(s.startswith("/register/") for s in sources), \
+        f"session cookies came only from {sources}"
+    for _, set_cookie in session_cookies:
+        name, attributes = cookie_attributes(set_cookie)
+        assert name == "__Host-keyward_session"
+        assert "secure" in attributes and "httponly" in attributes, f"flags missing: {set_cookie}"
+        assert attributes.get("samesite", "").lower() == "lax", f"SameSite is not Lax: {set_cookie}"
+        assert attributes.get("path") == "/" and "domain" not in attributes, set_cookie
     # ...and as the browser stored it.
     stored = [c for c in page.context.cookies() if c["name"] == "__Host-keyward_session"]
     assert len(stored) == 1
@@ -212,7 +233,8 @@ def test_every_page_sends_security_headers_and_the_session_cookie_is_locked_down
 # 4. Resend countdown
 # ---------------------------------------------------------------------------------------------
 
-def test_resend_button_counts_down_before_it_can_be_used(page, server):
+def test_resend_button_counts_down_before_it_can_be_used(default_page):
+    page = default_page
     start_registration(page, unique_email("countdown"))
     resend = page.locator("#resend")
     assert resend.is_disabled(), "Resend is usable right after a code was sent"

@@ -9,33 +9,30 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import (SERVER_SETTINGS, STRONG_PASSWORD, choose_new_password, enter_recovery_code, mailbox,
-                      new_context, newest_code, next_code_allowed_at, path_of, register, request_reset_code,
-                      running_server, screenshot, seconds_left, sign_in, start_recovery, submit_form, unique_email,
-                      wait_for_message, wait_until)
+from conftest import (COUNTDOWN_RESEND_INTERVAL, STRONG_PASSWORD, choose_new_password, enter_recovery_code,
+                      mailbox, new_context, newest_code, next_code_allowed_at, path_of, register, request_reset_code,
+                      screenshot, seconds_left, sign_in, sign_in_with_code, start_recovery, submit_form,
+                      unique_email, wait_for_message, wait_until)
 
 # A code to one address must wait the resend interval after the previous one (60 s by default),
 # and registering sends one: a recovery started right after registering is refused. The recovery
-# server shortens the interval to a few seconds, still long enough to watch the countdown tick.
-RESEND_INTERVAL = 2
+# tests use a server whose interval is a few seconds, still long enough to watch the countdown tick.
+RESEND_INTERVAL = COUNTDOWN_RESEND_INTERVAL
 NEW_PASSWORD = "Copper-Harbour-82"
 LOCKOUT_FAILURES = 5  # the default lockout.maxFailures
 LOCKOUT_DURATION = timedelta(hours=2)  # the default lockout.duration
 WITHDRAWAL_HOLD = timedelta(hours=24)  # the default holds.afterPasswordReset
 
 
-@pytest.fixture(scope="module")
-def recovery_server():
+@pytest.fixture
+def recovery_server(countdown_server):
     """A server like the shared one, but whose resend interval is RESEND_INTERVAL seconds."""
-    with running_server(SERVER_SETTINGS + [f"code.resendInterval={RESEND_INTERVAL}"]) as base_url:
-        yield base_url
+    return countdown_server
 
 
 @pytest.fixture
-def recovery_page(browser, recovery_server):
-    context = new_context(browser, recovery_server)
-    yield context.new_page()
-    context.close()
+def recovery_page(countdown_page):
+    return countdown_page
 
 
 def register_for_recovery(page, server: str, label: str) -> tuple[str, str, float]:
@@ -121,7 +118,7 @@ def test_forgotten_password_reset_signs_out_everywhere_and_holds_withdrawals(bro
         posted = sign_in(page, email, STRONG_PASSWORD)
         assert posted.status == 401, f"the old password answered {posted.status}"
         assert alert(page, "credentials.invalid").is_visible()
-        posted = sign_in(page, email, NEW_PASSWORD)
+        posted = sign_in_with_code(page, server, email, NEW_PASSWORD)  # and the second step
         assert posted.status == 302, f"the new password answered {posted.status}"
         assert page.url == f"{server}/account"
 
@@ -195,14 +192,14 @@ def test_recovery_code_page_counts_down_to_resend_and_explains_wrong_codes(recov
     assert posted.status == 422, f"a wrong code answered {posted.status}"
     message = alert(page, "code.invalid")
     assert message.is_visible() and message.get_attribute("role") == "alert"
-    assert "Wrong code" in message.inner_text() and "4 tries left" in message.inner_text()
+    assert "Wrong code" in message.inner_text() and "Tries left for this code: 4" in message.inner_text()
     assert page.locator("h1").inner_text() == "Enter your code", "a wrong code left the code page"
     assert page.input_value("input[name=code]") == ""
     screenshot(page, "recover-code-wrong")
     if first_code != second_code:
         posted = enter_recovery_code(page, recovery_id, first_code)
         assert posted.status == 422, f"the superseded code answered {posted.status}"
-        assert "3 tries left" in alert(page, "code.invalid").inner_text()
+        assert "Tries left for this code: 3" in alert(page, "code.invalid").inner_text()
 
     posted = enter_recovery_code(page, recovery_id, second_code)
     assert posted.status == 302, f"the newest code answered {posted.status}"
@@ -264,7 +261,7 @@ def test_locked_account_says_wait_and_not_retry_and_a_reset_lifts_the_lock(recov
     posted = choose_new_password(page, recovery_id, NEW_PASSWORD)
     assert posted.status == 302 and page.url == f"{server}/login?reset=1"
 
-    posted = sign_in(page, email, NEW_PASSWORD)
+    posted = sign_in_with_code(page, server, email, NEW_PASSWORD)  # and the second step
     assert posted.status == 302, f"the new password after the reset answered {posted.status}"
     assert page.url == f"{server}/account"
     activity = page.locator("ul.activity li .what").all_inner_texts()
@@ -275,10 +272,11 @@ def test_locked_account_says_wait_and_not_retry_and_a_reset_lifts_the_lock(recov
 
 
 # ---------------------------------------------------------------------------------------------
-# 4. A reset asked for right after registering (the shared server's real 60 s interval)
+# 4. A reset asked for right after registering (the default 60 s interval)
 # ---------------------------------------------------------------------------------------------
 
-def test_reset_asked_for_right_after_registering_says_how_long_to_wait(page, server):
+def test_reset_asked_for_right_after_registering_says_how_long_to_wait(default_page, default_interval_server):
+    page, server = default_page, default_interval_server
     email = unique_email("too-soon")
     register(page, server, email)
     page.context.clear_cookies()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import (STRONG_PASSWORD, api_login, http, newest_code, register, screenshot, session_token,
-                      sign_in, start_registration, unique_email)
+                      sign_in, sign_in_with_code, start_registration, unique_email)
 
 
 def session_rows(page):
@@ -38,7 +38,8 @@ def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, serve
     page.goto("/account")
     assert page.url.startswith(f"{server}/login"), "/account is still reachable after signing out"
 
-    posted = sign_in(page, email, STRONG_PASSWORD)
+    # Both steps: the password, then the code the server sends to the address.
+    posted = sign_in_with_code(page, server, email)
     assert posted.status == 302, f"sign-in answered {posted.status}"
     assert page.url == f"{server}/account"
     assert email in page.locator("ul.identifiers").inner_text()
@@ -46,7 +47,7 @@ def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, serve
     assert first_rows.count() == 1, "the ended session is still listed"
     this_session_id = first_rows.first.get_attribute("data-session-id")
 
-    # A second session for the same account, as an app would open it.
+    # A second session for the same account, as an app would open it (password, then a code).
     answer = api_login(server, email, STRONG_PASSWORD, device_name="Work laptop (browser test)")
     other_token = session_token(answer)
     bearer = {"Authorization": f"Bearer {other_token}"}

@@ -27,6 +27,17 @@ public struct AuditEvent: Sendable, Equatable {
         public static let recoveryVerified = Kind(rawValue: "recovery.verified")
         public static let recoveryFinished = Kind(rawValue: "recovery.finished")
         public static let holdPlaced = Kind(rawValue: "hold.placed")
+        public static let secondFactorRequired = Kind(rawValue: "second_factor.required")
+        public static let secondFactorFailed = Kind(rawValue: "second_factor.failed")
+        public static let reauthenticated = Kind(rawValue: "reauthenticated")
+        public static let passwordChanged = Kind(rawValue: "password.changed")
+        public static let authenticatorEnrolmentStarted = Kind(rawValue: "authenticator.enrolment_started")
+        public static let authenticatorBound = Kind(rawValue: "authenticator.bound")
+        public static let authenticatorRemoved = Kind(rawValue: "authenticator.removed")
+        public static let contactChangeStarted = Kind(rawValue: "contact_change.started")
+        public static let phoneChanged = Kind(rawValue: "phone.changed")
+        public static let emailChanged = Kind(rawValue: "email.changed")
+        public static let antiPhishingCodeSet = Kind(rawValue: "anti_phishing_code.set")
     }
 
     /// Whether the action succeeded.

@@ -10,19 +10,19 @@ public struct OneTimeCodes: Sendable {
     private let clock: any KeywardClock
     /// The rules in force.
     public let settings: CodeSettings
-    private let composer: MessageComposer
+    private let queue: MessageQueue
     private let limits: RateLimitSettings
 
     static let purpose = "one-time-code"
 
-    /// Codes hashed with `hasher`, composed into messages by `composer`, sent within `limits`.
+    /// Codes hashed with `hasher`, queued as messages by `queue`, sent within `limits`.
     public init(hasher: KeyedHasher, clock: any KeywardClock, settings: CodeSettings,
-                limits: RateLimitSettings = RateLimitSettings(), composer: MessageComposer) {
+                limits: RateLimitSettings = RateLimitSettings(), queue: MessageQueue) {
         self.hasher = hasher
         self.clock = clock
         self.settings = settings
         self.limits = limits
-        self.composer = composer
+        self.queue = queue
     }
 
     /// Counts a code request against every sending limit — the resend interval and the hourly and
@@ -57,26 +57,25 @@ public struct OneTimeCodes: Sendable {
         }
     }
 
-    /// Issues a fresh code for `flow`, superseding its earlier ones, and queues the message that carries
-    /// it, all inside the caller's transaction. Returns when the next code may be asked for.
+    /// Issues a fresh code for `flow`, superseding its earlier ones of the same `purpose`, and queues
+    /// the message that carries it, all inside the caller's transaction. Returns when the next code
+    /// may be asked for.
     ///
     /// With `deliver` false the code is stored but no message is queued: the flow of an unknown
     /// identifier in strict mode behaves like a real one while nobody receives anything.
-    public func send(for flow: Flow, to identifier: Identifier, reason: MessageComposer.CodeReason,
+    public func send(for flow: Flow, purpose: String = "", to identifier: Identifier, reason: MessageComposer.CodeReason,
                      origin: RequestOrigin, in stores: any KeywardStores, deliver: Bool = true) async throws -> Date {
         try await ensureCanSend(to: identifier.value, in: stores)
         let now = clock.now()
         let code = SecureRandom.numericCode(digits: settings.digits)
         try await stores.codes.issue(VerificationCode(
-            id: SecureRandom.uuid(), flowId: flow.id, channel: identifier.channel, destination: identifier.value,
-            codeHash: hash(code, flowId: flow.id), createdAt: now, expiresAt: now.addingTimeInterval(settings.lifetime),
+            id: SecureRandom.uuid(), flowId: flow.id, purpose: purpose, channel: identifier.channel,
+            destination: identifier.value, codeHash: hash(code, flowId: flow.id, purpose: purpose), createdAt: now, expiresAt: now.addingTimeInterval(settings.lifetime),
             attempts: 0, maxAttempts: settings.maxAttempts, consumedAt: nil))
         guard deliver else { return resendAvailableAt(after: now) }
-        let message = composer.codeMessage(code: code, reason: reason, to: identifier,
-                                           validMinutes: Int(settings.lifetime / 60))
-        try await stores.outbox.enqueue(OutboxMessage(
-            id: SecureRandom.uuid(), channel: identifier.channel, destination: identifier.value,
-            subject: message.subject, body: message.body, code: code, accountId: flow.accountId, createdAt: now))
+        let message = queue.composer.codeMessage(code: code, reason: reason, to: identifier,
+                                                 validMinutes: Int(settings.lifetime / 60))
+        try await queue.enqueue(message, to: identifier, accountId: flow.accountId, code: code, in: stores)
         try await stores.audit.record(AuditEvent(
             kind: .codeSent, outcome: .success, accountId: flow.accountId, origin: origin, at: now,
             details: ["flowId": flow.id, "channel": identifier.channel.rawValue, "reason": reason.rawValue]))
@@ -89,14 +88,15 @@ public struct OneTimeCodes: Sendable {
         Date(timeIntervalSince1970: (sent.timeIntervalSince1970 + settings.resendInterval).rounded(.up))
     }
 
-    /// Checks `entered` against the flow's current code, counting the check atomically first so that
+    /// Checks `entered` against the flow's current code for `purpose`, counting the check atomically first so that
     /// parallel guesses cannot exceed the limit. Returns the matching code, which the caller consumes
     /// with ``consume(_:in:)`` in the transaction that acts on it.
     ///
     /// Throws `code.invalid` (with the tries left), `code.exhausted` or `code.expired`.
-    public func check(_ entered: String, flow: Flow, origin: RequestOrigin, in stores: any KeywardStores) async throws -> VerificationCode {
+    public func check(_ entered: String, flow: Flow, purpose: String = "", origin: RequestOrigin,
+                      in stores: any KeywardStores) async throws -> VerificationCode {
         let now = clock.now()
-        guard let code = try await stores.codes.latest(flowId: flow.id), code.consumedAt == nil else {
+        guard let code = try await stores.codes.latest(flowId: flow.id, purpose: purpose), code.consumedAt == nil else {
             throw KeywardError.codeExpired
         }
         if code.expiresAt <= now { throw KeywardError.codeExpired }
@@ -108,7 +108,8 @@ public struct OneTimeCodes: Sendable {
         guard let attempts = try await stores.codes.claimAttempt(id: code.id, now: now) else {
             throw KeywardError.codeExhausted
         }
-        if hasher.matches("\(flow.id):\(normalized)", purpose: Self.purpose, expected: code.codeHash) {
+        if hasher.matches(Self.bound(normalized, flowId: flow.id, purpose: purpose), purpose: Self.purpose,
+                          expected: code.codeHash) {
             return code
         }
         try await stores.audit.record(AuditEvent(
@@ -126,7 +127,12 @@ public struct OneTimeCodes: Sendable {
         }
     }
 
-    private func hash(_ code: String, flowId: String) -> String {
-        hasher.hash("\(flowId):\(code)", purpose: Self.purpose)
+    private func hash(_ code: String, flowId: String, purpose: String) -> String {
+        hasher.hash(Self.bound(code, flowId: flowId, purpose: purpose), purpose: Self.purpose)
+    }
+
+    /// The text hashed for a code: bound to its flow and purpose, so it is worth nothing elsewhere.
+    private static func bound(_ code: String, flowId: String, purpose: String) -> String {
+        purpose.isEmpty ? "\(flowId):\(code)" : "\(flowId)/\(purpose):\(code)"
     }
 }

@@ -6,6 +6,9 @@ public struct VerificationCode: Sendable, Equatable {
     public let id: String
     /// The flow the code belongs to; it is never accepted by another.
     public let flowId: String
+    /// Which of the flow's codes this is, when a flow sends several at once (a code to the new
+    /// phone number and one to the old); empty for a flow's single code.
+    public let purpose: String
     /// How it was sent.
     public let channel: DeliveryChannel
     /// The address or number it was sent to.
@@ -24,10 +27,11 @@ public struct VerificationCode: Sendable, Equatable {
     public var consumedAt: Date?
 
     /// A code record.
-    public init(id: String, flowId: String, channel: DeliveryChannel, destination: String, codeHash: String,
-                createdAt: Date, expiresAt: Date, attempts: Int, maxAttempts: Int, consumedAt: Date?) {
+    public init(id: String, flowId: String, purpose: String = "", channel: DeliveryChannel, destination: String,
+                codeHash: String, createdAt: Date, expiresAt: Date, attempts: Int, maxAttempts: Int, consumedAt: Date?) {
         self.id = id
         self.flowId = flowId
+        self.purpose = purpose
         self.channel = channel
         self.destination = destination
         self.codeHash = codeHash
@@ -41,11 +45,11 @@ public struct VerificationCode: Sendable, Equatable {
 
 /// Stored one-time codes. Attempt counting and consumption are single atomic statements.
 public protocol VerificationCodeStore: Sendable {
-    /// Stores a code, superseding (consuming) every earlier unused code of the same flow.
+    /// Stores a code, superseding (consuming) every earlier unused code of the same flow and purpose.
     func issue(_ code: VerificationCode) async throws
 
-    /// The flow's newest code.
-    func latest(flowId: String) async throws -> VerificationCode?
+    /// The flow's newest code for `purpose`, or of any purpose when `purpose` is `nil`.
+    func latest(flowId: String, purpose: String?) async throws -> VerificationCode?
 
     /// When a code was last sent to `destination`, by any flow.
     func lastSent(destination: String) async throws -> Date?

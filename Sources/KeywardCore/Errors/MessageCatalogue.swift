@@ -78,7 +78,7 @@ public struct MessageCatalogue: Sendable {
             detail: "This registration took too long and has expired. Register again to get a new code."),
         "code.invalid": Entry(
             title: "Wrong code",
-            detail: "That code is not correct. Check the latest message and try again; {attemptsRemaining} tries left."),
+            detail: "That code is not correct. Check the latest message and try again. Tries left for this code: {attemptsRemaining}."),
         "code.expired": Entry(
             title: "Code expired",
             detail: "This code has expired. Ask for a new code and enter the newest one you receive."),
@@ -147,7 +147,7 @@ public struct MessageCatalogue: Sendable {
             detail: "Do not include your email name or phone number in the password."),
         "account.locked": Entry(
             title: "Account temporarily locked",
-            detail: "Your account is locked after several wrong passwords. Wait until {lockedUntil} (UTC) and do not retry meanwhile: every attempt extends the lock. If it was not you, reset your password now with \u{201C}Forgot password?\u{201D}; that lifts the lock at once."),
+            detail: "Your account is locked after several wrong passwords or codes. Wait until {lockedUntil} (UTC) and do not retry meanwhile: every attempt extends the lock. If it was not you, reset your password now with \u{201C}Forgot password?\u{201D}; that lifts the lock at once."),
         "rate_limited": Entry(
             title: "Too many attempts",
             detail: "There were too many requests in a short time. Wait {wait} before trying again."),
@@ -175,5 +175,5 @@ public struct MessageCatalogue: Sendable {
         "internal.error": Entry(
             title: "Something went wrong",
             detail: "The request failed on our side and nothing was changed. Try again in a moment."),
-    ])
+    ].merging(englishSecurity) { first, _ in first })
 }

@@ -12,6 +12,14 @@ public struct Flow: Sendable, Equatable {
         public static let registration = Kind(rawValue: "registration")
         /// Resetting a forgotten password.
         public static let recovery = Kind(rawValue: "recovery")
+        /// A sign-in waiting for its second factor.
+        public static let login = Kind(rawValue: "login")
+        /// Password and second factor entered again before a sensitive change.
+        public static let reauthentication = Kind(rawValue: "reauthentication")
+        /// Binding or changing the phone number.
+        public static let phoneChange = Kind(rawValue: "phone_change")
+        /// Binding or changing the email address.
+        public static let emailChange = Kind(rawValue: "email_change")
     }
 
     /// A random id, handed to the client.
@@ -59,6 +67,10 @@ public protocol FlowStore: Sendable {
     /// Moves the flow from `expected` to `newState` only if it is still in `expected`; `false` when
     /// another request moved it first.
     func transition(id: String, from expected: String, to newState: String, at: Date) async throws -> Bool
+
+    /// Like ``transition(id:from:to:at:)``, replacing the flow's payload in the same statement.
+    func transition(id: String, from expected: String, to newState: String, at: Date,
+                    payload: [String: String]) async throws -> Bool
 
     /// Moves every other flow of `kind` for the account that is in `state` to `newState`.
     func transitionOthers(accountId: String, kind: Flow.Kind, except id: String, from state: String,

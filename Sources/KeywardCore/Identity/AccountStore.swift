@@ -23,4 +23,16 @@ public protocol AccountStore: Sendable {
 
     /// Replaces the stored password hash (a rehash after parameters change, or a new password).
     func updatePasswordHash(accountId: String, passwordHash: String) async throws
+
+    /// Binds a verified `identifier` to the account, replacing `replacing` (the old one of the same
+    /// kind) in the same step. An unfinished registration holding the identifier is discarded
+    /// (its owner never proved control, and this person just did). Returns `false`, changing
+    /// nothing, when an active account owns it.
+    func bindIdentifier(_ identifier: Identifier, accountId: String, replacing: Identifier?, at: Date) async throws -> Bool
+
+    /// The account's anti-phishing code, sealed (base64), if set.
+    func antiPhishingCode(accountId: String) async throws -> String?
+
+    /// Stores the account's sealed anti-phishing code (`nil` removes it).
+    func setAntiPhishingCode(accountId: String, sealed: String?) async throws
 }

@@ -6,6 +6,12 @@ public struct MessageComposer: Sendable {
     public enum CodeReason: String, Sendable {
         case registration
         case recovery
+        /// The second step of a sign-in.
+        case signIn = "sign_in"
+        /// Confirming who you are before a sensitive change (re-authentication, the old phone or email).
+        case confirmation
+        /// Proving control of a new phone number or email address.
+        case newContact = "new_contact"
     }
 
     /// The subject and text of one message.
@@ -14,6 +20,12 @@ public struct MessageComposer: Sendable {
         public let subject: String
         /// Text.
         public let body: String
+
+        /// A message with `subject` and `body`.
+        public init(subject: String, body: String) {
+            self.subject = subject
+            self.body = body
+        }
     }
 
     /// The platform's name as people know it, shown in every message.
@@ -55,6 +67,8 @@ public struct MessageComposer: Sendable {
             return Composed(
                 subject: "\(platformName) password reset code",
                 body: "\(platformName): password reset code \(code). Valid \(validMinutes) min. Not you? Ignore this; never share the code.")
+        case (.signIn, _), (.confirmation, _), (.newContact, _):
+            return securityCodeMessage(code: code, reason: reason, channel: identifier.channel, validMinutes: validMinutes)
         }
     }
 

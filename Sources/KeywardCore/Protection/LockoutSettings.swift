@@ -57,6 +57,9 @@ public protocol LoginFailureStore: Sendable {
     /// Forgets the scope's failures (after a successful sign-in).
     func resetFailures(accountId: String, scope: String) async throws
 
+    /// Takes one back from the failure count (never below zero).
+    func releaseGuess(accountId: String, scope: String) async throws
+
     /// Removes every count and lock of the account (after a password reset); returns whether a
     /// lock was in force at `now`.
     func clearAll(accountId: String, now: Date) async throws -> Bool

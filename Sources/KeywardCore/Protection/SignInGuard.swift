@@ -9,20 +9,25 @@ public struct SignInGuard: Sendable {
     private let clock: any KeywardClock
     /// The lockout rules in force.
     public let settings: LockoutSettings
-    private let composer: MessageComposer
+    private let queue: MessageQueue
 
-    /// A guard with `settings`, hashing device ids with `hasher`.
-    public init(hasher: KeyedHasher, clock: any KeywardClock, settings: LockoutSettings, composer: MessageComposer) {
+    /// A guard with `settings`, hashing device ids with `hasher`, telling owners of locks through `queue`.
+    public init(hasher: KeyedHasher, clock: any KeywardClock, settings: LockoutSettings, queue: MessageQueue) {
         self.hasher = hasher
         self.clock = clock
         self.settings = settings
-        self.composer = composer
+        self.queue = queue
     }
 
     /// The counter a guess against `accountId` from `deviceId` belongs to: the account's own, or in
     /// device scope that of a device which has signed in to the account before.
     public func scope(accountId: String, deviceId: String?, in stores: any KeywardStores) async throws -> String {
-        guard settings.scope == .device, let hash = deviceHash(deviceId) else { return "account" }
+        try await scope(accountId: accountId, deviceHash: deviceHash(deviceId), in: stores)
+    }
+
+    /// The counter for a device known by its keyed hash (``deviceHash(_:)``).
+    public func scope(accountId: String, deviceHash: String?, in stores: any KeywardStores) async throws -> String {
+        guard settings.scope == .device, let hash = deviceHash else { return "account" }
         return try await stores.devices.isKnown(accountId: accountId, deviceHash: hash) ? "device:\(hash)" : "account"
     }
 
@@ -62,20 +67,25 @@ public struct SignInGuard: Sendable {
                 details: ["scope": scope.hasPrefix("device:") ? "device" : scope, "failures": String(count),
                           "lockedUntil": ISO8601.string(until)]))
             for destination in destinations {
-                let message = composer.lockNotice(failures: count, ip: origin.ip, at: now, until: until, to: destination)
-                try await stores.outbox.enqueue(OutboxMessage(
-                    id: SecureRandom.uuid(), channel: destination.channel, destination: destination.value,
-                    subject: message.subject, body: message.body, code: nil, accountId: accountId, createdAt: now))
+                let message = queue.composer.lockNotice(failures: count, ip: origin.ip, at: now, until: until, to: destination)
+                try await queue.enqueue(message, to: destination, accountId: accountId, in: stores)
             }
             return until
         }
     }
 
-    /// Forgets the scope's failures after a successful sign-in and remembers the device.
-    public func recordSuccess(accountId: String, scope: String, deviceId: String?, in stores: any KeywardStores) async throws {
+    /// Gives back an admitted guess that turned out right but does not finish the sign-in on its own
+    /// (a correct password before the second factor), so that it counts neither way.
+    public func releaseGuess(accountId: String, scope: String, in stores: any KeywardStores) async throws {
+        try await stores.loginFailures.releaseGuess(accountId: accountId, scope: scope)
+    }
+
+    /// Forgets the scope's failures after a successful sign-in and remembers the device, given the
+    /// keyed hash of its id (``deviceHash(_:)``).
+    public func recordSuccess(accountId: String, scope: String, deviceHash: String?, in stores: any KeywardStores) async throws {
         try await stores.loginFailures.resetFailures(accountId: accountId, scope: scope)
-        if let hash = deviceHash(deviceId) {
-            try await stores.devices.remember(accountId: accountId, deviceHash: hash, at: clock.now())
+        if let deviceHash {
+            try await stores.devices.remember(accountId: accountId, deviceHash: deviceHash, at: clock.now())
         }
     }
 
@@ -91,7 +101,8 @@ public struct SignInGuard: Sendable {
         return until
     }
 
-    private func deviceHash(_ deviceId: String?) -> String? {
+    /// The keyed hash a device id is known by, or `nil` for a missing or implausible id.
+    public func deviceHash(_ deviceId: String?) -> String? {
         guard let deviceId, (16...200).contains(deviceId.utf8.count) else { return nil }
         return hasher.hash(deviceId, purpose: "device")
     }

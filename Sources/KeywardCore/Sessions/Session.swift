@@ -22,10 +22,13 @@ public struct Session: Sendable, Equatable {
     public let ip: String?
     /// When it was signed out or revoked.
     public var revokedAt: Date?
+    /// When its owner last re-entered password and second factor (sign-in counts as one).
+    public var reauthenticatedAt: Date?
 
     /// A session record.
     public init(id: String, accountId: String, tokenHash: String, createdAt: Date, lastSeenAt: Date,
-                expiresAt: Date, deviceName: String?, userAgent: String?, ip: String?, revokedAt: Date?) {
+                expiresAt: Date, deviceName: String?, userAgent: String?, ip: String?, revokedAt: Date?,
+                reauthenticatedAt: Date? = nil) {
         self.id = id
         self.accountId = accountId
         self.tokenHash = tokenHash
@@ -36,6 +39,7 @@ public struct Session: Sendable, Equatable {
         self.userAgent = userAgent
         self.ip = ip
         self.revokedAt = revokedAt
+        self.reauthenticatedAt = reauthenticatedAt
     }
 
     /// Whether the session is usable at `now` given the idle timeout.

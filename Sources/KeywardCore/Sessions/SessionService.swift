@@ -20,7 +20,9 @@ public struct SessionService: Sendable {
     }
 
     /// Creates a session for `accountId` inside the caller's transaction; a new token every time.
-    public func issue(accountId: String, deviceName: String?, origin: RequestOrigin,
+    /// `reauthenticated` marks a session begun with password and second factor, which counts as a
+    /// fresh re-authentication for sensitive changes made right after.
+    public func issue(accountId: String, deviceName: String?, origin: RequestOrigin, reauthenticated: Bool = false,
                       in stores: any KeywardStores) async throws -> IssuedSession {
         let now = clock.now()
         let token = SecureRandom.token()
@@ -29,7 +31,7 @@ public struct SessionService: Sendable {
             tokenHash: hasher.hash(token, purpose: Self.tokenPurpose),
             createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(settings.absoluteLifetime),
             deviceName: deviceName.map { String($0.prefix(100)) }, userAgent: origin.userAgent, ip: origin.ip,
-            revokedAt: nil)
+            revokedAt: nil, reauthenticatedAt: reauthenticated ? now : nil)
         try await stores.sessions.insert(session)
         try await stores.audit.record(AuditEvent(
             kind: .sessionCreated, outcome: .success, accountId: accountId, origin: origin, at: now,

@@ -19,4 +19,7 @@ public protocol SessionStore: Sendable {
 
     /// Revokes every live session of the account except `keeping`; returns how many ended.
     func revokeAll(accountId: String, keeping: String?, at: Date) async throws -> Int
+
+    /// Records that the session's owner re-entered password and second factor at `at`.
+    func markReauthenticated(id: String, at: Date) async throws
 }

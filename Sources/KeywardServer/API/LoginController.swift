@@ -18,9 +18,21 @@ struct LoginController {
     func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
         group.post("login") { request, context in
             let body = try await request.decodeJSON(LoginBody.self, limit: context.bodyLimit)
-            let result = try await logins.login(identifier: body.identifier, password: body.password,
-                                                device: SignInDevice(id: body.deviceId, name: body.deviceName),
-                                                origin: context.origin)
+            let challenge = try await logins.login(identifier: body.identifier, password: body.password,
+                                                   device: SignInDevice(id: body.deviceId, name: body.deviceName),
+                                                   origin: context.origin)
+            return try jsonResponse(SecondFactorChallengeJSON(challenge))
+        }
+        group.post("login/{flowId}/send-code") { request, context in
+            let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
+            let next = try await logins.sendCode(flowId: try context.parameters.require("flowId"), channel: body.channel,
+                                                 origin: context.origin)
+            return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+        }
+        group.post("login/{flowId}/verify") { request, context in
+            let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
+            let result = try await logins.verify(flowId: try context.parameters.require("flowId"), method: body.method,
+                                                 code: body.code, origin: context.origin)
             return try jsonResponse(LoginJSON(status: "authenticated", accountId: result.accountId,
                                               session: SessionTokenJSON(result.session)))
         }
@@ -53,6 +65,33 @@ struct LoginController {
             let count = try await sessions.revokeOthers(than: context.session, origin: context.origin)
             return try jsonResponse(["revoked": count])
         }
+    }
+}
+
+struct SendCodeBody: Decodable {
+    let channel: String
+}
+
+struct SecondFactorBody: Decodable {
+    let method: String
+    let code: String
+}
+
+/// `{status: "second_factor_required", flowId, methods, destinations, expiresAt}`.
+struct SecondFactorChallengeJSON: Encodable {
+    let status = "second_factor_required"
+    let flowId: String
+    let methods: [String]
+    let destinations: [String: String]
+    let expiresAt: Date
+
+    init(_ challenge: SecondFactorChallenge) {
+        flowId = challenge.flowId
+        methods = challenge.options.map(\.method.rawValue)
+        destinations = Dictionary(uniqueKeysWithValues: challenge.options.compactMap { option in
+            option.destination.map { (option.method.rawValue, $0) }
+        })
+        expiresAt = challenge.expiresAt
     }
 }
 

@@ -24,7 +24,22 @@ struct RecoveryController {
             let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(VerifyBody.self, limit: context.bodyLimit)
             let state = try await recoveries.verify(flowId: id, code: body.code, origin: context.origin)
-            return try jsonResponse(["flowId": id, "status": state.rawValue])
+            guard state == .secondFactorRequired else { return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue)) }
+            let pending = try await recoveries.secondFactor(flowId: id)
+            return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue, options: pending.options))
+        }
+        group.post("recovery/{id}/second-factor/send-code") { request, context in
+            let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
+            let next = try await recoveries.sendSecondFactorCode(flowId: try context.parameters.require("id"),
+                                                                 channel: body.channel, origin: context.origin)
+            return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+        }
+        group.post("recovery/{id}/second-factor") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
+            let state = try await recoveries.verifySecondFactor(flowId: id, method: body.method, code: body.code,
+                                                                origin: context.origin)
+            return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue))
         }
         group.post("recovery/{id}/password") { request, context in
             let id = try context.parameters.require("id")
@@ -45,6 +60,23 @@ struct RecoveryJSON: Encodable {
         flowId = started.flowId
         channel = started.channel.rawValue
         resendAvailableAt = started.resendAvailableAt
+    }
+}
+
+/// `{flowId, status}`, and with `second_factor_required` the methods and where their codes go.
+struct RecoveryStateJSON: Encodable {
+    let flowId: String
+    let status: String
+    let methods: [String]?
+    let destinations: [String: String]?
+
+    init(flowId: String, status: String, options: [SecondFactorOption]? = nil) {
+        self.flowId = flowId
+        self.status = status
+        methods = options?.map(\.method.rawValue)
+        destinations = options.map { options in
+            Dictionary(uniqueKeysWithValues: options.compactMap { option in option.destination.map { (option.method.rawValue, $0) } })
+        }
     }
 }
 

@@ -101,6 +101,22 @@ public struct ConfigKey: Sendable {
             c.recoveryMaxCodeFailures = try int(v, "recovery.maxCodeFailures", 1...1000) },
         ConfigKey("holds.afterPasswordReset", "KEYWARD_HOLD_AFTER_PASSWORD_RESET", "seconds withdrawals are held after a password reset (default 86400; 0 for none)") { c, v in
             c.holdAfterPasswordReset = TimeInterval(try int(v, "holds.afterPasswordReset", 0...(365 * 86400))) },
+        ConfigKey("holds.afterPasswordChange", "KEYWARD_HOLD_AFTER_PASSWORD_CHANGE", "seconds withdrawals are held after a password change in the settings (default 86400; 0 for none)") { c, v in
+            c.changeHolds.afterPasswordChange = TimeInterval(try int(v, "holds.afterPasswordChange", 0...(365 * 86400))) },
+        ConfigKey("holds.afterAuthenticatorChange", "KEYWARD_HOLD_AFTER_AUTHENTICATOR_CHANGE", "seconds withdrawals are held after an authenticator is bound, replaced or removed (default 86400; 0 for none)") { c, v in
+            c.changeHolds.afterAuthenticatorChange = TimeInterval(try int(v, "holds.afterAuthenticatorChange", 0...(365 * 86400))) },
+        ConfigKey("holds.afterContactChange", "KEYWARD_HOLD_AFTER_CONTACT_CHANGE", "seconds withdrawals are held after the phone number or email address changes (default 86400; 0 for none)") { c, v in
+            c.changeHolds.afterContactChange = TimeInterval(try int(v, "holds.afterContactChange", 0...(365 * 86400))) },
+        ConfigKey("totp.secretBytes", "KEYWARD_TOTP_SECRET_BYTES", "bytes of authenticator secret: 20 (default, 32 base32 characters) or 10 to 64 (10 gives the 16-character keys some apps expect)") { c, v in
+            c.authenticator.secretBytes = try int(v, "totp.secretBytes", 10...64) },
+        ConfigKey("totp.window", "KEYWARD_TOTP_WINDOW", "30-second steps before and after now whose authenticator codes are accepted (default 1)") { c, v in
+            c.authenticator.window = try int(v, "totp.window", 0...10) },
+        ConfigKey("totp.issuer", "KEYWARD_TOTP_ISSUER", "issuer name authenticator apps show (default: platform.name)") { c, v in
+            c.authenticator.issuer = v },
+        ConfigKey("login.flowLifetime", "KEYWARD_LOGIN_FLOW_LIFETIME", "seconds the second step of a sign-in may take (default 600)") { c, v in
+            c.loginFlowLifetime = TimeInterval(try int(v, "login.flowLifetime", 60...3600)) },
+        ConfigKey("reauth.freshness", "KEYWARD_REAUTH_FRESHNESS", "seconds after entering password and second factor during which sensitive changes are allowed (default 300)") { c, v in
+            c.reauthFreshness = TimeInterval(try int(v, "reauth.freshness", 30...3600)) },
         ConfigKey("code.lifetime", "KEYWARD_CODE_LIFETIME", "seconds a one-time code works (default 600)") { c, v in
             c.codeLifetime = TimeInterval(try int(v, "code.lifetime", 60...86400)) },
         ConfigKey("code.maxAttempts", "KEYWARD_CODE_MAX_ATTEMPTS", "wrong entries before a code dies (default 5)") { c, v in

@@ -82,6 +82,14 @@ public struct KeywardConfig: Sendable {
     public var recoveryMaxCodeFailures = 20
     /// Seconds withdrawals are held after a password reset (0: no hold).
     public var holdAfterPasswordReset: TimeInterval = 24 * 3600
+    /// Withdrawal holds after changes made in the security settings.
+    public var changeHolds = ChangeHoldSettings()
+    /// Authenticator apps: secret length, drift window, issuer (empty: the platform's name).
+    public var authenticator = AuthenticatorSettings(issuer: "")
+    /// Seconds the second step of a sign-in may take.
+    public var loginFlowLifetime: TimeInterval = 600
+    /// Seconds a re-authentication allows sensitive changes.
+    public var reauthFreshness: TimeInterval = 300
     /// In strict mode, the least time (seconds) a failed sign-in takes to answer, so that answers
     /// for unknown, locked and existing accounts cannot be told apart by timing.
     public var strictFailureFloor: TimeInterval = 0.25
@@ -102,6 +110,13 @@ public struct KeywardConfig: Sendable {
     /// The database URL in force.
     public var effectiveDatabaseURL: String {
         databaseURL ?? "sqlite://" + URL(fileURLWithPath: dataDirectory).appendingPathComponent("keyward.sqlite").path
+    }
+
+    /// The authenticator settings in force (the issuer defaults to the platform's name).
+    public var effectiveAuthenticator: AuthenticatorSettings {
+        var settings = authenticator
+        if settings.issuer.isEmpty { settings.issuer = platformName }
+        return settings
     }
 
     /// The base URL in force.

@@ -3,11 +3,9 @@ import Hummingbird
 import KeywardCore
 import KeywardCrypto
 
-/// The server-rendered pages: register, enter the code, sign in, account home, sign out. They
-/// drive the same services as the JSON API and hold no logic of their own beyond presentation.
+/// The server-rendered pages: register, enter the code, account home, sign out. They drive the
+/// same services as the JSON API and hold no logic of their own beyond presentation.
 struct WebController {
-    /// A random id the browser keeps so that a device that signed in before is recognised.
-    static let deviceCookie = "__Host-keyward_device"
     let services: KeywardServices
     let pages: PageRenderer
     let csrf: CSRFGuard
@@ -15,35 +13,6 @@ struct WebController {
     func addRoutes(to router: Router<KeywardRequestContext>) {
         router.get("/") { _, context in
             Response.redirect(to: context.session == nil ? "/login" : "/account", type: .normal)
-        }
-        router.get("login") { request, context in
-            if context.session != nil { return Response.redirect(to: "/account", type: .normal) }
-            var values: [String: Any] = [:]
-            if request.uri.queryParameters["signedOut"] != nil { values["notice"] = "You are signed out." }
-            if request.uri.queryParameters["reset"] != nil {
-                values["notice"] = "Your password was changed and every device was signed out. Sign in with the new password."
-            }
-            return render("login", "Sign in", request: request, context: context, values: values)
-        }
-        router.post("login") { request, context in
-            let form = try await request.formFields(limit: context.bodyLimit)
-            let identifier = form["identifier"] ?? ""
-            do {
-                try csrf.verify(request, form: form)
-                let known = request.cookies[Self.deviceCookie]?.value
-                let deviceId = known ?? SecureRandom.token()
-                let result = try await services.logins.login(identifier: identifier, password: form["password"] ?? "",
-                                                             device: SignInDevice(id: deviceId), origin: context.origin)
-                var response = signedIn(result.session)
-                if known == nil {
-                    response.setCookie(Cookie(name: Self.deviceCookie, value: deviceId, maxAge: 400 * 86400, path: "/",
-                                              secure: true, httpOnly: true, sameSite: .lax))
-                }
-                return response
-            } catch let error as KeywardError {
-                return render("login", "Sign in", request: request, context: context,
-                              values: ["identifier": identifier], error: error)
-            }
         }
         router.get("register") { request, context in
             render("register", "Create an account", request: request, context: context,
@@ -169,13 +138,15 @@ struct WebController {
         return render("account", "Your account", request: request, context: context, values: values)
     }
 
-    private func signedIn(_ issued: IssuedSession) -> Response {
-        var response = Response.redirect(to: "/account", type: .found)
-        response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: issued.token,
-                                  expires: issued.session.expiresAt, path: "/", secure: true, httpOnly: true,
-                                  sameSite: .lax))
-        return response
-    }
+}
+
+/// A redirect to the account page carrying the new session's cookie.
+func signedIn(_ issued: IssuedSession) -> Response {
+    var response = Response.redirect(to: "/account", type: .found)
+    response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: issued.token,
+                              expires: issued.session.expiresAt, path: "/", secure: true, httpOnly: true,
+                              sameSite: .lax))
+    return response
 }
 
 /// A short description of a browser from its user agent, for the session list.
@@ -214,6 +185,17 @@ func describeEvent(_ event: AuditEvent) -> String {
     case .sessionEnded: return "Signed out"
     case .sessionRevoked: return "Session signed out remotely"
     case .passwordRehashed: return "Password storage upgraded"
+    case .secondFactorRequired: return "Password accepted; verification code needed"
+    case .secondFactorFailed: return "Wrong verification code entered"
+    case .reauthenticated: return "Identity confirmed for a security change"
+    case .passwordChanged: return "Password changed"
+    case .authenticatorEnrolmentStarted: return "Authenticator setup started"
+    case .authenticatorBound: return "Authenticator app bound"
+    case .authenticatorRemoved: return "Authenticator app removed"
+    case .contactChangeStarted: return "Contact change started"
+    case .phoneChanged: return "Phone number changed"
+    case .emailChanged: return "Email address changed"
+    case .antiPhishingCodeSet: return "Anti-phishing code set"
     default: return event.kind.rawValue
     }
 }
@@ -222,6 +204,11 @@ func describeEvent(_ event: AuditEvent) -> String {
 func describeReason(_ reason: String) -> String {
     switch reason {
     case "password.reset": return "after a password reset"
+    case SecurityChange.passwordChanged.rawValue: return "after a password change"
+    case SecurityChange.authenticatorBound.rawValue: return "after an authenticator was bound"
+    case SecurityChange.authenticatorRemoved.rawValue: return "after the authenticator was removed"
+    case SecurityChange.phoneChanged.rawValue: return "after a phone number change"
+    case SecurityChange.emailChanged.rawValue: return "after an email address change"
     default: return reason
     }
 }

@@ -52,6 +52,32 @@ struct WebRecoveryController {
                 return try await stepPage(id: id, request: request, context: context, error: error, notice: nil)
             }
         }
+        router.post("recover/{id}/second-factor") { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await request.formFields(limit: context.bodyLimit)
+            do {
+                try csrf.verify(request, form: form)
+                _ = try await services.recoveries.verifySecondFactor(flowId: id, method: form["method"] ?? "",
+                                                                     code: form["code"] ?? "", origin: context.origin)
+                return Response.redirect(to: "/recover/\(id)", type: .found)
+            } catch let error as KeywardError where Self.shownInline(error) {
+                return try await stepPage(id: id, request: request, context: context, error: error, notice: nil,
+                                          method: form["method"])
+            }
+        }
+        router.post("recover/{id}/second-factor/send") { request, context in
+            let id = try context.parameters.require("id")
+            let form = try await request.formFields(limit: context.bodyLimit)
+            let channel = form["channel"] ?? ""
+            do {
+                try csrf.verify(request, form: form)
+                _ = try await services.recoveries.sendSecondFactorCode(flowId: id, channel: channel, origin: context.origin)
+                return Response.redirect(to: "/recover/\(id)?sent=\(channel == "sms" ? "sms" : "email")", type: .found)
+            } catch let error as KeywardError where Self.shownInline(error) {
+                return try await stepPage(id: id, request: request, context: context, error: error, notice: nil,
+                                          method: DeliveryChannel(rawValue: channel).map { SecondFactorMethod(channel: $0).rawValue })
+            }
+        }
         router.post("recover/{id}/password") { request, context in
             let id = try context.parameters.require("id")
             let form = try await request.formFields(limit: context.bodyLimit)
@@ -71,18 +97,28 @@ struct WebRecoveryController {
 
     /// Errors the step's own page explains; the rest get the general error page.
     private static func shownInline(_ error: KeywardError) -> Bool {
-        ["code.", "csrf.", "cookies.", "rate_limited", "recovery.locked"].contains { error.code.hasPrefix($0) }
+        ["code.", "totp.", "second_factor.", "csrf.", "cookies.", "rate_limited", "recovery.locked", "request.invalid_field"]
+            .contains { error.code.hasPrefix($0) }
     }
 
     /// The page for where the recovery stands: the code form, the new-password form, or done.
     private func stepPage(id: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
-                          notice: String?) async throws -> Response {
+                          notice: String?, method: String? = nil) async throws -> Response {
         let (flow, resendAvailableAt) = try await services.recoveries.status(flowId: id)
         if flow.state == RecoveryState.superseded.rawValue
             || (flow.expiresAt <= services.clock.now() && flow.state != RecoveryState.completed.rawValue) {
             throw KeywardError.recoveryExpired
         }
         switch RecoveryState(rawValue: flow.state) {
+        case .secondFactorRequired?:
+            let pending = try await services.recoveries.secondFactor(flowId: id)
+            var values = secondFactorPageValues(pending, sent: request.uri.queryParameters["sent"].map(String.init),
+                                                method: method, error: error, now: services.clock.now())
+            values["verifyAction"] = "/recover/\(id)/second-factor"
+            values["sendAction"] = "/recover/\(id)/second-factor/send"
+            values["purpose"] = "Your reset code was right. To protect your account, confirm with your second factor before choosing a new password."
+            return pages.form("login-verify", "Confirm it's you", request: request, context: context, csrf: csrf,
+                              values: values, error: error)
         case .verified?:
             return pages.form("recover-password", "Choose a new password", request: request, context: context, csrf: csrf,
                               values: ["flowId": id, "policyNist": services.config.passwordPolicy == .nist,

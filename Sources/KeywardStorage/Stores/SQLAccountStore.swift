@@ -70,6 +70,35 @@ struct SQLAccountStore: AccountStore {
         try await sql.raw("UPDATE accounts SET password_hash = \(bind: passwordHash) WHERE id = \(bind: accountId)").run()
     }
 
+    func bindIdentifier(_ identifier: Identifier, accountId: String, replacing: Identifier?, at: Date) async throws -> Bool {
+        if let owner = try await find(identifier: identifier) {
+            if owner.id == accountId { return replacing == nil || replacing == identifier }
+            guard owner.status == .pending else { return false }
+            try await sql.raw("DELETE FROM accounts WHERE id = \(bind: owner.id) AND status = 'pending'").run()
+        }
+        if let replacing {
+            try await sql.raw("""
+                DELETE FROM account_identifiers
+                WHERE account_id = \(bind: accountId) AND kind = \(bind: replacing.kind.rawValue) AND value = \(bind: replacing.value)
+                """).run()
+        }
+        try await sql.raw("""
+            INSERT INTO account_identifiers (kind, value, account_id, verified_at, created_at)
+            VALUES (\(bind: identifier.kind.rawValue), \(bind: identifier.value), \(bind: accountId),
+                    \(bind: at.unixMilliseconds), \(bind: at.unixMilliseconds))
+            """).run()
+        return true
+    }
+
+    func antiPhishingCode(accountId: String) async throws -> String? {
+        try await sql.raw("SELECT anti_phishing_sealed FROM accounts WHERE id = \(bind: accountId)")
+            .first().flatMap { try $0.optionalString("anti_phishing_sealed") }
+    }
+
+    func setAntiPhishingCode(accountId: String, sealed: String?) async throws {
+        try await sql.raw("UPDATE accounts SET anti_phishing_sealed = \(bind: sealed) WHERE id = \(bind: accountId)").run()
+    }
+
     private static func account(_ row: any SQLRow) throws -> Account {
         Account(id: try row.string("id"),
                 status: Account.Status(rawValue: try row.string("status")) ?? .pending,

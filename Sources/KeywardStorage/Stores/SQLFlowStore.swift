@@ -42,6 +42,16 @@ struct SQLFlowStore: FlowStore {
             """).all()).isEmpty
     }
 
+    func transition(id: String, from expected: String, to newState: String, at: Date,
+                    payload: [String: String]) async throws -> Bool {
+        !(try await sql.raw("""
+            UPDATE flows SET state = \(bind: newState), updated_at = \(bind: at.unixMilliseconds),
+                             payload = \(bind: JSONText.encode(payload))
+            WHERE id = \(bind: id) AND state = \(bind: expected)
+            RETURNING id
+            """).all()).isEmpty
+    }
+
     func transitionOthers(accountId: String, kind: Flow.Kind, except id: String, from state: String,
                           to newState: String, at: Date) async throws {
         try await sql.raw("""

@@ -53,6 +53,13 @@ struct SQLLoginFailureStore: LoginFailureStore {
             """).run()
     }
 
+    func releaseGuess(accountId: String, scope: String) async throws {
+        try await sql.raw("""
+            UPDATE \(unsafeRaw: table) SET failed_count = failed_count - 1
+            WHERE \(unsafeRaw: subjectColumn) = \(bind: accountId) AND scope = \(bind: scope) AND failed_count > 0
+            """).run()
+    }
+
     func clearAll(accountId: String, now: Date) async throws -> Bool {
         let rows = try await sql.raw("""
             DELETE FROM \(unsafeRaw: table) WHERE \(unsafeRaw: subjectColumn) = \(bind: accountId) RETURNING locked_until

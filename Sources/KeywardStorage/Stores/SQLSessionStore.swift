@@ -5,7 +5,7 @@ import SQLKit
 struct SQLSessionStore: SessionStore {
     let sql: any SQLDatabase
 
-    private static let columns = "id, account_id, token_hash, created_at, last_seen_at, expires_at, device_name, user_agent, ip, revoked_at"
+    private static let columns = "id, account_id, token_hash, created_at, last_seen_at, expires_at, device_name, user_agent, ip, revoked_at, reauthenticated_at"
 
     func insert(_ session: Session) async throws {
         try await sql.raw("""
@@ -13,7 +13,8 @@ struct SQLSessionStore: SessionStore {
             VALUES (\(bind: session.id), \(bind: session.accountId), \(bind: session.tokenHash),
                     \(bind: session.createdAt.unixMilliseconds), \(bind: session.lastSeenAt.unixMilliseconds),
                     \(bind: session.expiresAt.unixMilliseconds), \(bind: session.deviceName), \(bind: session.userAgent),
-                    \(bind: session.ip), \(bind: session.revokedAt?.unixMilliseconds))
+                    \(bind: session.ip), \(bind: session.revokedAt?.unixMilliseconds),
+                    \(bind: session.reauthenticatedAt?.unixMilliseconds))
             """).run()
     }
 
@@ -53,11 +54,16 @@ struct SQLSessionStore: SessionStore {
             """).all().count
     }
 
+    func markReauthenticated(id: String, at: Date) async throws {
+        try await sql.raw("UPDATE sessions SET reauthenticated_at = \(bind: at.unixMilliseconds) WHERE id = \(bind: id)").run()
+    }
+
     private static func session(_ row: any SQLRow) throws -> Session {
         Session(id: try row.string("id"), accountId: try row.string("account_id"),
                 tokenHash: try row.string("token_hash"), createdAt: try row.date("created_at"),
                 lastSeenAt: try row.date("last_seen_at"), expiresAt: try row.date("expires_at"),
                 deviceName: try row.optionalString("device_name"), userAgent: try row.optionalString("user_agent"),
-                ip: try row.optionalString("ip"), revokedAt: try row.optionalDate("revoked_at"))
+                ip: try row.optionalString("ip"), revokedAt: try row.optionalDate("revoked_at"),
+                reauthenticatedAt: try row.optionalDate("reauthenticated_at"))
     }
 }

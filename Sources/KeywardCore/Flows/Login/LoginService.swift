@@ -23,7 +23,11 @@ public struct SignInDevice: Sendable {
     }
 }
 
-/// Password sign-in, behind rate limits and lockout.
+/// Sign-in: the password, then the second factor, behind rate limits and lockout.
+///
+/// A correct password opens a login flow waiting for the account's second factor (its authenticator
+/// if bound, otherwise a code to its email or phone); only that finishes the sign-in and issues a
+/// session. Wrong second factors count toward the same lockout as wrong passwords.
 ///
 /// Order of checks, cheapest first: the client IP's rate limit (before any hashing, so a flood
 /// costs almost nothing), the identifier's, then the lock (an attempt during a lock only extends it
@@ -38,6 +42,7 @@ public struct LoginService: Sendable {
     private let passwords: any PasswordHashing
     private let sessions: SessionService
     private let guardian: SignInGuard
+    private let step: SecondFactorStep
     private let limiter: RateLimiter
     private let limits: RateLimitSettings
     private let clock: any KeywardClock
@@ -45,12 +50,16 @@ public struct LoginService: Sendable {
     public let revealAccountExistence: Bool
     /// In strict mode, the least time a failed sign-in takes to answer (real time, not the clock).
     public let strictFailureFloor: TimeInterval
+    /// How long the second step may take (default 10 minutes).
+    public let flowLifetime: TimeInterval
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, sessions: SessionService,
-                guardian: SignInGuard, limits: RateLimitSettings, clock: any KeywardClock, revealAccountExistence: Bool,
-                strictFailureFloor: TimeInterval = 0.25) {
+                guardian: SignInGuard, step: SecondFactorStep, limits: RateLimitSettings, clock: any KeywardClock,
+                revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25, flowLifetime: TimeInterval = 600) {
         self.strictFailureFloor = strictFailureFloor
+        self.flowLifetime = flowLifetime
+        self.step = step
         self.database = database
         self.passwords = passwords
         self.sessions = sessions
@@ -61,13 +70,13 @@ public struct LoginService: Sendable {
         self.revealAccountExistence = revealAccountExistence
     }
 
-    /// Signs in with an identifier and password, issuing a new session.
+    /// Checks an identifier and password and opens the second step.
     ///
     /// Throws `rate_limited`, `identifier.invalid`, `account.not_found`,
     /// `account.registration_incomplete`, `account.locked` or `credentials.invalid` (in strict mode
     /// only the first and the last).
     public func login(identifier raw: String, password: String, device: SignInDevice = SignInDevice(),
-                      origin: RequestOrigin) async throws -> LoginSucceeded {
+                      origin: RequestOrigin) async throws -> SecondFactorChallenge {
         guard !revealAccountExistence, strictFailureFloor > 0 else {
             return try await attempt(identifier: raw, password: password, device: device, origin: origin)
         }
@@ -82,7 +91,7 @@ public struct LoginService: Sendable {
     }
 
     private func attempt(identifier raw: String, password: String, device: SignInDevice,
-                         origin: RequestOrigin) async throws -> LoginSucceeded {
+                         origin: RequestOrigin) async throws -> SecondFactorChallenge {
         let stores = database.stores
         if let ip = origin.ip {
             try await limited(accountId: nil, origin: origin) {
@@ -139,12 +148,54 @@ public struct LoginService: Sendable {
                 try await stores.audit.record(AuditEvent(
                     kind: .passwordRehashed, outcome: .success, accountId: account.id, origin: origin, at: now))
             }
-            try await guardian.recordSuccess(accountId: account.id, scope: scope, deviceId: device.id, in: stores)
+            // The right password is neither a failure nor yet a success: the second factor decides.
+            try await guardian.releaseGuess(accountId: account.id, scope: scope, in: stores)
+            var payload = ["scope": scope]
+            payload["deviceHash"] = guardian.deviceHash(device.id)
+            payload["deviceName"] = device.name.map { String($0.prefix(100)) }
+            let challenge = try await step.open(kind: .login, accountId: account.id, identifier: identifier,
+                                                lifetime: flowLifetime, payload: payload, in: stores)
             try await stores.audit.record(AuditEvent(
-                kind: .loginSucceeded, outcome: .success, accountId: account.id, origin: origin, at: now))
-            let issued = try await sessions.issue(accountId: account.id, deviceName: device.name, origin: origin, in: stores)
-            return LoginSucceeded(accountId: account.id, session: issued)
+                kind: .secondFactorRequired, outcome: .success, accountId: account.id, origin: origin, at: now,
+                details: ["flowId": challenge.flowId, "methods": challenge.options.map(\.method.rawValue).joined(separator: ",")]))
+            return challenge
         }
+    }
+
+    /// Sends a sign-in code on `channel` (`email` or `sms`) for the login flow; returns when another
+    /// may be asked for. Throws the flow's errors, `second_factor.method_unavailable`,
+    /// `code.resend_too_soon` or `rate_limited`.
+    public func sendCode(flowId: String, channel: String, origin: RequestOrigin) async throws -> Date {
+        let flow = try await step.waitingFlow(id: flowId, kind: .login)
+        try await step.ensureNotLocked(flow: flow, scope: flow.payload["scope"] ?? "account")
+        return try await step.sendCode(flow: flow, channel: channel, reason: .signIn, origin: origin)
+    }
+
+    /// Finishes the sign-in with the second factor and issues the session. Throws the flow's errors,
+    /// `second_factor.method_invalid`/`_unavailable`, the code's or authenticator's errors, or
+    /// `account.locked` when this failure (or an earlier one) locked the account.
+    public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> LoginSucceeded {
+        let flow = try await step.waitingFlow(id: flowId, kind: .login)
+        guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
+        let scope = flow.payload["scope"] ?? "account"
+        let proof = try await step.check(flow: flow, method: method, code: code, scope: scope, origin: origin)
+        return try await database.transaction { stores in
+            try await step.complete(flow, proof: proof, scope: scope, deviceHash: flow.payload["deviceHash"], in: stores)
+            try await stores.audit.record(AuditEvent(
+                kind: .loginSucceeded, outcome: .success, accountId: accountId, origin: origin, at: clock.now(),
+                details: ["flowId": flow.id, "method": method]))
+            let issued = try await sessions.issue(accountId: accountId, deviceName: flow.payload["deviceName"],
+                                                  origin: origin, reauthenticated: true, in: stores)
+            return LoginSucceeded(accountId: accountId, session: issued)
+        }
+    }
+
+    /// The login flow `id` still waiting, with the options it offers and, for code methods, whether a
+    /// code was sent and when the next may be. Throws `account.locked` once the account is locked.
+    public func pending(flowId: String) async throws -> SecondFactorPending {
+        let flow = try await step.waitingFlow(id: flowId, kind: .login)
+        try await step.ensureNotLocked(flow: flow, scope: flow.payload["scope"] ?? "account")
+        return try await step.pending(flow)
     }
 
     /// Runs a rate-limit check, auditing a refusal.

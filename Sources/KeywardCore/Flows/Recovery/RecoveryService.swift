@@ -1,7 +1,8 @@
 public import Foundation
 import KeywardCrypto
 
-/// "Forgot password": a code to the registered email or phone, then a new password.
+/// "Forgot password": a code to the registered email or phone, then the account's second factor
+/// (its authenticator app, or a code to its other channel), then a new password.
 ///
 /// After a reset every session of the account is revoked, any lock is lifted, the owner is told on
 /// every channel, and a withdrawal hold is placed. In strict mode an unknown identifier gets the
@@ -11,8 +12,9 @@ public struct RecoveryService: Sendable {
     private let passwords: any PasswordHashing
     private let policy: PasswordPolicy
     private let codes: OneTimeCodes
+    private let step: SecondFactorStep
     private let lockout: LockoutSettings
-    private let composer: MessageComposer
+    private let queue: MessageQueue
     private let clock: any KeywardClock
     /// Whether an unknown identifier is told so.
     public let revealAccountExistence: Bool
@@ -29,15 +31,16 @@ public struct RecoveryService: Sendable {
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
-                codes: OneTimeCodes, lockout: LockoutSettings, composer: MessageComposer,
+                codes: OneTimeCodes, step: SecondFactorStep, lockout: LockoutSettings, queue: MessageQueue,
                 clock: any KeywardClock, revealAccountExistence: Bool, holdAfterReset: TimeInterval = 24 * 3600,
                 flowLifetime: TimeInterval = 1800, maxCodeFailures: Int = 20) {
         self.database = database
         self.passwords = passwords
         self.policy = policy
         self.codes = codes
+        self.step = step
         self.lockout = lockout
-        self.composer = composer
+        self.queue = queue
         self.clock = clock
         self.revealAccountExistence = revealAccountExistence
         self.holdAfterReset = holdAfterReset
@@ -95,6 +98,53 @@ public struct RecoveryService: Sendable {
     /// new code); too many pause recovery with `recovery.locked`. Returns the flow's next state.
     public func verify(flowId: String, code entered: String, origin: RequestOrigin) async throws -> RecoveryState {
         let flow = try await flow(flowId, expecting: .codeSent)
+        let code: VerificationCode = try await counted(flow) {
+            try await codes.check(entered, flow: flow, origin: origin, in: database.stores)
+        }
+        // A flow for an unknown identifier: its code reached nobody, so no entry can be right.
+        guard let accountId = flow.accountId else { throw KeywardError.codeInvalid(attemptsRemaining: 0) }
+        return try await accept(flow: flow, accountId: accountId, code: code, origin: origin)
+    }
+
+    /// The second factors a recovery waiting for one accepts, and the state of their codes.
+    public func secondFactor(flowId: String) async throws -> SecondFactorPending {
+        try await step.pending(try await flow(flowId, expecting: .secondFactorRequired))
+    }
+
+    /// Sends the second-factor code on `channel` (the account's other channel).
+    public func sendSecondFactorCode(flowId: String, channel: String, origin: RequestOrigin) async throws -> Date {
+        let flow = try await flow(flowId, expecting: .secondFactorRequired)
+        return try await step.sendCode(flow: flow, channel: channel, reason: .confirmation, origin: origin)
+    }
+
+    /// Checks the second factor; every check counts toward the same recovery failures as the code.
+    public func verifySecondFactor(flowId: String, method raw: String, code entered: String,
+                                   origin: RequestOrigin) async throws -> RecoveryState {
+        let method = try SecondFactorMethod.parse(raw)
+        let flow = try await flow(flowId, expecting: .secondFactorRequired)
+        guard let accountId = flow.accountId else { throw KeywardError.recoveryNotFound }
+        let proof = try await counted(flow) {
+            try await step.verify(flow: flow, method: method, code: entered, origin: origin)
+        }
+        return try await database.transaction { stores in
+            let now = clock.now()
+            try await step.consume(proof, in: stores)
+            guard try await stores.flows.transition(id: flow.id, from: RecoveryState.secondFactorRequired.rawValue,
+                                                    to: RecoveryState.verified.rawValue, at: now)
+            else { throw KeywardError.recoveryAlreadyVerified }
+            if let subject = flow.identifier?.value {
+                try await stores.recoveryFailures.resetFailures(accountId: subject, scope: Self.failureScope)
+            }
+            try await stores.audit.record(AuditEvent(
+                kind: .recoveryVerified, outcome: .success, accountId: accountId, origin: origin, at: now,
+                details: ["flowId": flow.id, "step": "second_factor", "method": method.rawValue]))
+            return .verified
+        }
+    }
+
+    /// Runs one check of a recovery, counted first toward the identifier's recovery failures (not
+    /// reset by a new code); a wrong entry at the limit pauses recovery with `recovery.locked`.
+    private func counted<T>(_ flow: Flow, _ check: () async throws -> T) async throws -> T {
         guard let subject = flow.identifier?.value else { throw KeywardError.recoveryNotFound }
         let stores = database.stores
         let now = clock.now()
@@ -106,17 +156,14 @@ public struct RecoveryService: Sendable {
             accountId: subject, scope: Self.failureScope, now: now,
             windowStart: now.addingTimeInterval(-lockout.window), maxFailures: maxCodeFailures)
         else { throw KeywardError.rateLimited(retryAfter: 1) }
-        let code: VerificationCode
         do {
-            code = try await codes.check(entered, flow: flow, origin: origin, in: stores)
-        } catch let failure as KeywardError where failure.code.hasPrefix("code.") && count >= maxCodeFailures {
+            return try await check()
+        } catch let failure as KeywardError
+                    where (failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.")) && count >= maxCodeFailures {
             let until = now.addingTimeInterval(lockout.duration)
             _ = try await stores.recoveryFailures.placeLock(accountId: subject, scope: Self.failureScope, now: now, until: until)
             throw KeywardError.recoveryLocked(until: until, now: now)
         }
-        // A flow for an unknown identifier: its code reached nobody, so no entry can be right.
-        guard let accountId = flow.accountId else { throw KeywardError.codeInvalid(attemptsRemaining: 0) }
-        return try await accept(flow: flow, accountId: accountId, code: code, origin: origin)
     }
 
     /// Sets the new password of a verified recovery and secures the account: sessions revoked, lock
@@ -162,12 +209,8 @@ public struct RecoveryService: Sendable {
             for binding in bindings {
                 _ = try await stores.recoveryFailures.clearAll(accountId: binding.identifier.value, now: now)
             }
-            for binding in bindings where binding.verifiedAt != nil {
-                let message = composer.passwordResetNotice(at: now, ip: origin.ip, holdUntil: holds.first?.until,
-                                                           to: binding.identifier)
-                try await stores.outbox.enqueue(OutboxMessage(
-                    id: SecureRandom.uuid(), channel: binding.identifier.channel, destination: binding.identifier.value,
-                    subject: message.subject, body: message.body, code: nil, accountId: accountId, createdAt: now))
+            try await queue.notifyAll(accountId: accountId, in: stores) { identifier in
+                queue.composer.passwordResetNotice(at: now, ip: origin.ip, holdUntil: holds.first?.until, to: identifier)
             }
             try await stores.audit.record(AuditEvent(
                 kind: .recoveryFinished, outcome: .success, accountId: accountId, origin: origin, at: now,
@@ -181,7 +224,7 @@ public struct RecoveryService: Sendable {
         guard let flow = try await database.stores.flows.find(id: flowId), flow.kind == .recovery else {
             throw KeywardError.recoveryNotFound
         }
-        let latest = try await database.stores.codes.latest(flowId: flow.id)
+        let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
         return (flow, codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt))
     }
 
@@ -189,17 +232,22 @@ public struct RecoveryService: Sendable {
         try await database.transaction { stores in
             let now = clock.now()
             try await codes.consume(code, in: stores)
-            // Second factors plug in here: an account with one moves to `secondFactorRequired`.
-            let next = RecoveryState.verified
+            // The code proved one channel; the authenticator, or else a code to the other channel, is the second factor.
+            let policy = try await step.policy(accountId: accountId, in: stores)
+            let options = policy.authenticator ? policy.required
+                : policy.required.filter { $0.method.channel != flow.identifier?.channel }
+            let next: RecoveryState = options.isEmpty ? .verified : .secondFactorRequired
+            var payload = flow.payload
+            payload["methods"] = options.map(\.method.rawValue).joined(separator: ",")
             guard try await stores.flows.transition(id: flow.id, from: RecoveryState.codeSent.rawValue,
-                                                    to: next.rawValue, at: now)
+                                                    to: next.rawValue, at: now, payload: payload)
             else { throw KeywardError.recoveryAlreadyVerified }
             if let subject = flow.identifier?.value {
                 try await stores.recoveryFailures.resetFailures(accountId: subject, scope: Self.failureScope)
             }
             try await stores.audit.record(AuditEvent(
                 kind: .recoveryVerified, outcome: .success, accountId: accountId, origin: origin, at: now,
-                details: ["flowId": flow.id]))
+                details: ["flowId": flow.id, "step": "code", "next": next.rawValue]))
             return next
         }
     }
@@ -214,8 +262,9 @@ public struct RecoveryService: Sendable {
         if current == .superseded { throw KeywardError.recoveryExpired }
         if flow.expiresAt <= clock.now() { throw KeywardError.recoveryExpired }
         if current == state { return flow }
-        switch state {
-        case .verified: throw KeywardError.recoveryNotVerified
+        switch (state, current) {
+        case (.verified, .secondFactorRequired): throw KeywardError.recoverySecondFactorRequired
+        case (.verified, _), (.secondFactorRequired, .codeSent): throw KeywardError.recoveryNotVerified
         default: throw KeywardError.recoveryAlreadyVerified
         }
     }

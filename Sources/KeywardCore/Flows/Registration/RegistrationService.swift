@@ -74,7 +74,7 @@ public struct RegistrationService: Sendable {
     /// The current state of a registration, for pages that show it.
     public func status(registrationId: String) async throws -> (flow: Flow, resendAvailableAt: Date) {
         let flow = try await pendingFlow(registrationId)
-        let latest = try await database.stores.codes.latest(flowId: flow.id)
+        let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
         let resendAt = codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt)
         return (flow, resendAt)
     }

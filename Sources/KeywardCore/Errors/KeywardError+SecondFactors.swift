@@ -1,0 +1,43 @@
+public import Foundation
+
+extension KeywardError {
+    /// The method is not one of `email_code`, `sms_code`, `totp`.
+    public static let secondFactorMethodInvalid = KeywardError(code: "second_factor.method_invalid", status: 422)
+    /// The method exists but is not one this step accepts (for example a code when the account's
+    /// authenticator is required).
+    public static let secondFactorMethodUnavailable = KeywardError(code: "second_factor.method_unavailable", status: 422)
+    /// The account has no second factor it can use.
+    public static let secondFactorUnavailable = KeywardError(code: "second_factor.unavailable", status: 409)
+    /// No code was sent for this method in this flow yet.
+    public static let secondFactorCodeNotSent = KeywardError(code: "second_factor.code_not_sent", status: 409)
+    /// The authenticator code is wrong or outside the accepted time window.
+    public static let totpInvalid = KeywardError(code: "totp.invalid", status: 422)
+    /// The authenticator code was already used.
+    public static let totpReused = KeywardError(code: "totp.reused", status: 422)
+    /// No flow with that id (or not one of this account).
+    public static let flowNotFound = KeywardError(code: "flow.not_found", status: 404)
+    /// The flow ran out of time.
+    public static let flowExpired = KeywardError(code: "flow.expired", status: 410)
+    /// The flow is already finished.
+    public static let flowCompleted = KeywardError(code: "flow.completed", status: 409)
+    /// A sensitive change needs password and second factor again.
+    public static let reauthRequired = KeywardError(code: "reauth.required", status: 403)
+    /// The current password given with a change is wrong.
+    public static let passwordIncorrect = KeywardError(code: "password.incorrect", status: 422)
+    /// No authenticator enrolment is waiting for its first code.
+    public static let authenticatorNotPending = KeywardError(code: "authenticator.not_pending", status: 409)
+    /// The account has no authenticator to remove.
+    public static let authenticatorNotBound = KeywardError(code: "authenticator.not_bound", status: 404)
+    /// The anti-phishing code breaks its rules.
+    public static let antiPhishingCodeInvalid = KeywardError(code: "anti_phishing_code.invalid", status: 422)
+    /// The recovery's code was right, but the account's second factor must be checked before a new password.
+    public static let recoverySecondFactorRequired = KeywardError(code: "recovery.second_factor_required", status: 409)
+    /// The new phone number or email address is the one already bound.
+    public static let contactUnchanged = KeywardError(code: "contact.unchanged", status: 409)
+    /// The identifier given is of the other kind (an email address for the phone number, or the reverse).
+    public static let contactKindMismatch = KeywardError(code: "contact.kind_mismatch", status: 422)
+    /// The old phone number or email address still works, so its code is needed too.
+    public static let contactOldCodeRequired = KeywardError(code: "contact.old_code_required", status: 422)
+    /// The account has no way left to prove the change (no other factor); support must help.
+    public static let contactChangeNeedsSupport = KeywardError(code: "contact.support_required", status: 409)
+}

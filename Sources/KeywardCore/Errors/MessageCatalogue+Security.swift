@@ -1,0 +1,62 @@
+extension MessageCatalogue {
+    /// Sentences for second factors, re-authentication and security settings.
+    static let englishSecurity: [String: Entry] = [
+        "second_factor.method_invalid": Entry(
+            title: "Unknown verification method",
+            detail: "Choose one of the verification methods offered: email_code, sms_code or totp."),
+        "second_factor.method_unavailable": Entry(
+            title: "Method not available here",
+            detail: "This verification method is not available for this step. Use one of the methods offered; with an authenticator app bound, its code is required."),
+        "second_factor.unavailable": Entry(
+            title: "No verification method available",
+            detail: "Your account has no verified email, phone or authenticator to confirm this step. Contact support to restore access."),
+        "second_factor.code_not_sent": Entry(
+            title: "No code sent yet",
+            detail: "No code has been sent for this step yet. Press \u{201C}Send code\u{201D}, then enter the code from that new message; codes from earlier messages do not work here."),
+        "totp.invalid": Entry(
+            title: "Wrong authenticator code",
+            detail: "The authenticator code is wrong or has expired. Enter the 6-digit code your app shows now; if codes keep failing, check that your phone's time is set automatically."),
+        "totp.reused": Entry(
+            title: "Code already used",
+            detail: "This authenticator code was already used. Wait for your app to show the next code, then enter that."),
+        "flow.not_found": Entry(
+            title: "Step not found",
+            detail: "This step does not exist or belongs to someone else. Start again."),
+        "flow.expired": Entry(
+            title: "Took too long",
+            detail: "This step expired before it was finished. Start again from the beginning."),
+        "flow.completed": Entry(
+            title: "Already done",
+            detail: "This step was already completed. Start again if you need to do it once more."),
+        "reauth.required": Entry(
+            title: "Confirm it is you",
+            detail: "For this change, enter your password and your verification code again. This confirmation lasts a few minutes."),
+        "password.incorrect": Entry(
+            title: "Current password is wrong",
+            detail: "The current password you entered is wrong. Enter it again, or sign out and use \u{201C}Forgot password?\u{201D} if you no longer know it."),
+        "authenticator.not_pending": Entry(
+            title: "Start the setup again",
+            detail: "There is no authenticator setup waiting for a code. Start binding the authenticator again to get a new key."),
+        "authenticator.not_bound": Entry(
+            title: "No authenticator bound",
+            detail: "Your account has no authenticator app bound, so there is nothing to remove."),
+        "anti_phishing_code.invalid": Entry(
+            title: "Anti-phishing code not accepted",
+            detail: "Choose 4 to 20 letters, digits, dashes or underscores. It will appear in every email we send you; only you and we know it."),
+        "recovery.second_factor_required": Entry(
+            title: "One more check",
+            detail: "Your code was right. Before choosing a new password, confirm with your authenticator app, or with the code we send to your other phone number or email address."),
+        "contact.unchanged": Entry(
+            title: "Nothing to change",
+            detail: "This is already the phone number or email address of your account."),
+        "contact.kind_mismatch": Entry(
+            title: "Wrong kind of address",
+            detail: "Enter a phone number in international format for the phone, or an email address for the email."),
+        "contact.old_code_required": Entry(
+            title: "Code for the current one needed",
+            detail: "Enter the code sent to your current phone number or email address as well. If you can no longer receive it, choose \u{201C}I can\u{2019}t receive it\u{201D}."),
+        "contact.support_required": Entry(
+            title: "Support needed",
+            detail: "Without access to your current phone number or email and without an authenticator app, this change cannot be made here. Open a support request to prove your identity."),
+    ]
+}

@@ -1,0 +1,237 @@
+public import Foundation
+import KeywardCrypto
+
+/// What binding or changing a phone number or email address needs proven.
+public enum ContactProof: String, Sendable, CaseIterable {
+    /// The code sent to the new phone number or address.
+    case newCode
+    /// The code sent to the current one, which still works.
+    case oldCode
+    /// With the current one lost: the code sent to the account's other channel (email for a phone
+    /// change, phone for an email change)…
+    case otherCode
+    /// …and a code from the authenticator app.
+    case totpCode
+}
+
+/// A started change: the flow and what its verification needs.
+public struct ContactChangeStarted: Sendable {
+    /// The flow id.
+    public let flowId: String
+    /// Whether the current phone number or address must confirm too.
+    public let verifyOld: Bool
+    /// Every proof the verification needs.
+    public let proofs: [ContactProof]
+    /// When the flow expires.
+    public let expiresAt: Date
+    /// When codes may be sent again.
+    public let resendAvailableAt: Date
+}
+
+/// Binding or changing the phone number or email address of a signed-in account.
+///
+/// The new one is proven with a code. The current one must confirm too while it still works; when it
+/// is lost, the person proves control with the account's other channel plus its authenticator
+/// instead. With neither, only support can help. The change notifies the old and new addresses and
+/// every other channel, and holds withdrawals.
+public struct ContactChangeService: Sendable {
+    private let database: any KeywardDatabase
+    private let codes: OneTimeCodes
+    private let authenticators: Authenticators
+    private let guardian: SignInGuard
+    private let reauthentication: ReauthenticationService
+    private let settings: SecuritySettingsService
+    private let clock: any KeywardClock
+    /// How long the person has to enter the codes (default 10 minutes).
+    public let flowLifetime: TimeInterval
+
+    static let waiting = "codes_sent"
+
+    /// A service over the given parts.
+    public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators, guardian: SignInGuard,
+                reauthentication: ReauthenticationService, settings: SecuritySettingsService, clock: any KeywardClock,
+                flowLifetime: TimeInterval = 600) {
+        self.database = database
+        self.codes = codes
+        self.authenticators = authenticators
+        self.guardian = guardian
+        self.reauthentication = reauthentication
+        self.settings = settings
+        self.clock = clock
+        self.flowLifetime = flowLifetime
+    }
+
+    /// Starts changing the account's identifier of `kind` to `raw`, sending the codes the change
+    /// needs. `oldAvailable` false says the current one can no longer receive codes.
+    public func start(session: Session, kind: Identifier.Kind, value raw: String, oldAvailable: Bool,
+                      origin: RequestOrigin) async throws -> ContactChangeStarted {
+        try reauthentication.requireFresh(session)
+        let new = try Identifier.parse(raw)
+        guard new.kind == kind else { throw KeywardError.contactKindMismatch }
+        let stores = database.stores
+        let bound = try await stores.accounts.identifiers(accountId: session.accountId).filter { $0.verifiedAt != nil }
+        let old = bound.first { $0.identifier.kind == kind }?.identifier
+        if old == new { throw KeywardError.contactUnchanged }
+        if let owner = try await stores.accounts.find(identifier: new), owner.status == .active, owner.id != session.accountId {
+            throw KeywardError.identifierTaken
+        }
+        var targets: [(proof: ContactProof, identifier: Identifier)] = [(.newCode, new)]
+        var proofs: [ContactProof] = [.newCode]
+        if let old {
+            if oldAvailable {
+                targets.append((.oldCode, old))
+                proofs.append(.oldCode)
+            } else {
+                guard let other = bound.first(where: { $0.identifier.kind != kind })?.identifier,
+                      try await stores.authenticators.find(accountId: session.accountId, state: .active) != nil
+                else { throw KeywardError.contactChangeNeedsSupport }
+                targets.append((.otherCode, other))
+                proofs += [.otherCode, .totpCode]
+            }
+        }
+        for target in targets {
+            try await codes.checkSendLimits(to: target.identifier, accountId: session.accountId, origin: origin, in: database)
+        }
+        let (sentProofs, sentTargets) = (proofs, targets)
+        return try await database.transaction { stores in
+            let now = clock.now()
+            var payload = ["new": new.value, "proofs": sentProofs.map(\.rawValue).joined(separator: ",")]
+            payload["old"] = old?.value
+            let flow = Flow(id: SecureRandom.uuid(), kind: Self.flowKind(kind), state: Self.waiting,
+                            accountId: session.accountId, identifier: new, createdAt: now, updatedAt: now,
+                            expiresAt: now.addingTimeInterval(flowLifetime), payload: payload)
+            try await stores.flows.insert(flow)
+            var resendAt = now
+            for target in sentTargets {
+                resendAt = try await codes.send(for: flow, purpose: target.proof.rawValue, to: target.identifier,
+                                                reason: target.proof == .newCode ? .newContact : .confirmation,
+                                                origin: origin, in: stores)
+            }
+            try await stores.audit.record(AuditEvent(
+                kind: .contactChangeStarted, outcome: .success, accountId: session.accountId, origin: origin, at: now,
+                details: ["flowId": flow.id, "kind": kind.rawValue, "proofs": payload["proofs"] ?? ""]))
+            return ContactChangeStarted(flowId: flow.id, verifyOld: sentProofs.contains(.oldCode), proofs: sentProofs,
+                                        expiresAt: flow.expiresAt, resendAvailableAt: resendAt)
+        }
+    }
+
+    /// Sends the codes of the flow again (each subject to the resend interval and limits).
+    public func resend(session: Session, kind: Identifier.Kind, flowId: String, origin: RequestOrigin) async throws -> Date {
+        let flow = try await waitingFlow(flowId, kind: kind, session: session)
+        let targets = try await targets(of: flow, accountId: session.accountId)
+        for target in targets {
+            try await codes.checkSendLimits(to: target.identifier, accountId: session.accountId, origin: origin, in: database)
+        }
+        return try await database.transaction { stores in
+            var resendAt = clock.now()
+            for target in targets {
+                resendAt = try await codes.send(for: flow, purpose: target.proof.rawValue, to: target.identifier,
+                                                reason: target.proof == .newCode ? .newContact : .confirmation,
+                                                origin: origin, in: stores)
+            }
+            return resendAt
+        }
+    }
+
+    /// Checks every proof the flow needs and, when all hold, binds the new identifier in place of the
+    /// old one. `entered` maps each proof to what the person typed.
+    public func verify(session: Session, kind: Identifier.Kind, flowId: String, entered: [ContactProof: String],
+                       origin: RequestOrigin) async throws -> Identifier {
+        let flow = try await waitingFlow(flowId, kind: kind, session: session)
+        guard let new = flow.identifier else { throw KeywardError.flowNotFound }
+        let proofs = Self.proofs(of: flow)
+        for proof in proofs where (entered[proof] ?? "").isEmpty {
+            throw proof == .oldCode ? KeywardError.contactOldCodeRequired : KeywardError.requestInvalidField(proof.rawValue)
+        }
+        let stores = database.stores
+        var checked: [VerificationCode] = []
+        for proof in proofs {
+            let value = entered[proof] ?? ""
+            if proof == .totpCode {
+                try await checkAuthenticator(value, accountId: session.accountId, origin: origin)
+            } else {
+                checked.append(try await codes.check(value, flow: flow, purpose: proof.rawValue, origin: origin, in: stores))
+            }
+        }
+        let old = flow.payload["old"].map { Identifier(kind: kind, value: $0) }
+        let codesToUse = checked
+        return try await database.transaction { stores in
+            let now = clock.now()
+            for code in codesToUse { try await codes.consume(code, in: stores) }
+            guard try await stores.flows.transition(id: flow.id, from: Self.waiting, to: SecondFactorStep.completed, at: now)
+            else { throw KeywardError.flowCompleted }
+            guard try await stores.accounts.bindIdentifier(new, accountId: session.accountId, replacing: old, at: now) else {
+                throw KeywardError.identifierTaken
+            }
+            try await stores.audit.record(AuditEvent(
+                kind: kind == .phone ? .phoneChanged : .emailChanged, outcome: .success, accountId: session.accountId,
+                origin: origin, at: now, details: ["flowId": flow.id, "replaced": old == nil ? "false" : "true",
+                                                   "proofs": flow.payload["proofs"] ?? ""]))
+            try await settings.secure(accountId: session.accountId, change: kind == .phone ? .phoneChanged : .emailChanged,
+                                      hold: settings.holds.afterContactChange, also: old.map { [$0] } ?? [],
+                                      origin: origin, in: stores)
+            return new
+        }
+    }
+
+    /// An authenticator code checked as a guess in the sign-in lockout.
+    private func checkAuthenticator(_ code: String, accountId: String, origin: RequestOrigin) async throws {
+        let stores = database.stores
+        guard let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active) else {
+            throw KeywardError.contactChangeNeedsSupport
+        }
+        let failureNumber = try await guardian.admit(accountId: accountId, scope: ReauthenticationService.scope,
+                                                     origin: origin, in: stores)
+        do {
+            try await authenticators.verify(code, authenticator: authenticator, in: stores)
+            try await guardian.releaseGuess(accountId: accountId, scope: ReauthenticationService.scope, in: stores)
+        } catch let failure as KeywardError where failure.code.hasPrefix("totp.") {
+            let destinations = try await stores.accounts.identifiers(accountId: accountId)
+                .filter { $0.verifiedAt != nil }.map(\.identifier)
+            if let until = try await guardian.recordFailure(accountId: accountId, scope: ReauthenticationService.scope,
+                                                            count: failureNumber, origin: origin, notify: destinations,
+                                                            in: database) {
+                throw KeywardError.accountLocked(until: until, now: clock.now())
+            }
+            throw failure
+        }
+    }
+
+    /// Where each code of the flow goes.
+    private func targets(of flow: Flow, accountId: String) async throws -> [(proof: ContactProof, identifier: Identifier)] {
+        guard let new = flow.identifier else { throw KeywardError.flowNotFound }
+        let bound = try await database.stores.accounts.identifiers(accountId: accountId).filter { $0.verifiedAt != nil }
+        var targets: [(proof: ContactProof, identifier: Identifier)] = [(.newCode, new)]
+        for proof in Self.proofs(of: flow) {
+            switch proof {
+            case .oldCode:
+                if let old = flow.payload["old"] { targets.append((.oldCode, Identifier(kind: new.kind, value: old))) }
+            case .otherCode:
+                if let other = bound.first(where: { $0.identifier.kind != new.kind })?.identifier {
+                    targets.append((.otherCode, other))
+                }
+            case .newCode, .totpCode:
+                break
+            }
+        }
+        return targets
+    }
+
+    private func waitingFlow(_ id: String, kind: Identifier.Kind, session: Session) async throws -> Flow {
+        guard let flow = try await database.stores.flows.find(id: id), flow.kind == Self.flowKind(kind),
+              flow.accountId == session.accountId
+        else { throw KeywardError.flowNotFound }
+        if flow.state == SecondFactorStep.completed { throw KeywardError.flowCompleted }
+        if flow.state != Self.waiting || flow.expiresAt <= clock.now() { throw KeywardError.flowExpired }
+        return flow
+    }
+
+    /// The proofs the flow was opened with.
+    public static func proofs(of flow: Flow) -> [ContactProof] {
+        (flow.payload["proofs"] ?? "").split(separator: ",").compactMap { ContactProof(rawValue: String($0)) }
+    }
+
+    static func flowKind(_ kind: Identifier.Kind) -> Flow.Kind {
+        kind == .phone ? .phoneChange : .emailChange
+    }
+}

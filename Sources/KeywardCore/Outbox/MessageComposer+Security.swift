@@ -1,0 +1,76 @@
+public import Foundation
+
+/// A change to an account's security settings, as notices name it.
+public enum SecurityChange: String, Sendable {
+    case passwordChanged = "password.changed"
+    case authenticatorBound = "authenticator.bound"
+    case authenticatorRemoved = "authenticator.removed"
+    case phoneChanged = "phone.changed"
+    case emailChanged = "email.changed"
+    case antiPhishingCodeSet = "anti_phishing_code.set"
+
+    /// What happened, as a sentence fragment.
+    var description: String {
+        switch self {
+        case .passwordChanged: return "Your password was changed"
+        case .authenticatorBound: return "An authenticator app was bound to your account"
+        case .authenticatorRemoved: return "The authenticator app was removed from your account"
+        case .phoneChanged: return "The phone number of your account was changed"
+        case .emailChanged: return "The email address of your account was changed"
+        case .antiPhishingCodeSet: return "Your anti-phishing code was changed"
+        }
+    }
+}
+
+extension MessageComposer {
+    /// Puts the account's anti-phishing code at the top of an email.
+    public func withAntiPhishingCode(_ phrase: String, body: String) -> String {
+        "Your anti-phishing code: \(phrase)\n\n\(body)"
+    }
+
+    /// The notice sent to every channel after a security setting changed.
+    public func securityChangeNotice(_ change: SecurityChange, at: Date, ip: String?, holdUntil: Date?,
+                                     to identifier: Identifier) -> Composed {
+        let place = ip.map { " from IP address \($0)" } ?? ""
+        let hold = holdUntil.map { " Withdrawals are paused until \(ISO8601.string($0)) (UTC) to protect you." } ?? ""
+        switch identifier.channel {
+        case .email:
+            return Composed(
+                subject: "\(platformName) security alert: \(change.description.lowercased())",
+                body: """
+                \(change.description) at \(ISO8601.string(at)) (UTC)\(place).\(hold)
+
+                If this was you, there is nothing to do. If it was not, reset your password at once with "Forgot password?" on the sign-in page and contact \(platformName) support: someone may be in your account.
+                """)
+        case .sms:
+            return Composed(
+                subject: "\(platformName) security alert",
+                body: "\(platformName): \(change.description.lowercased())\(place).\(hold) Not you? Reset your password and contact support now.")
+        }
+    }
+
+    /// Codes for the second step of a sign-in, for confirming a sensitive change, and for proving a
+    /// new phone number or email address.
+    func securityCodeMessage(code: String, reason: CodeReason, channel: DeliveryChannel, validMinutes: Int) -> Composed {
+        let purpose: String
+        switch reason {
+        case .signIn: purpose = "sign in to your \(platformName) account"
+        case .newContact: purpose = "add this address to your \(platformName) account"
+        default: purpose = "confirm a change to the security settings of your \(platformName) account"
+        }
+        switch channel {
+        case .email:
+            return Composed(
+                subject: "\(platformName) security code: \(code)",
+                body: """
+                Your security code is \(code). Enter it to \(purpose). It works for \(validMinutes) minutes and only once.
+
+                If you did not ask for it, someone may know your password: change it now. \(platformName) staff will never ask you for this code.
+                """)
+        case .sms:
+            return Composed(
+                subject: "\(platformName) security code",
+                body: "\(platformName): code \(code) to \(purpose). Valid \(validMinutes) min. Never share it, not even with support.")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+public import Foundation
+public import KeywardCrypto
+
+/// Queues messages to people, adding the account's anti-phishing code to every email so that its
+/// owner can tell a real message from an imitation.
+///
+/// Every message Keyward sends goes through here, inside the transaction of the event that causes it.
+public struct MessageQueue: Sendable {
+    /// Writes the text of each message.
+    public let composer: MessageComposer
+    private let sealer: Sealer
+    private let clock: any KeywardClock
+
+    /// A queue composing with `composer` and opening anti-phishing codes with `sealer`.
+    public init(composer: MessageComposer, sealer: Sealer, clock: any KeywardClock) {
+        self.composer = composer
+        self.sealer = sealer
+        self.clock = clock
+    }
+
+    /// Queues `message` to `identifier`. `code` is the one-time code it carries, kept beside the
+    /// message only for the development mailbox.
+    public func enqueue(_ message: MessageComposer.Composed, to identifier: Identifier, accountId: String?,
+                        code: String? = nil, in stores: any KeywardStores) async throws {
+        var body = message.body
+        if identifier.channel == .email, let accountId, let phrase = try await antiPhishingCode(accountId: accountId, in: stores) {
+            body = composer.withAntiPhishingCode(phrase, body: body)
+        }
+        try await stores.outbox.enqueue(OutboxMessage(
+            id: SecureRandom.uuid(), channel: identifier.channel, destination: identifier.value,
+            subject: message.subject, body: body, code: code, accountId: accountId, createdAt: clock.now()))
+    }
+
+    /// Queues a message to every verified email address and phone number of the account, composed
+    /// for each by `compose`; `also` adds addresses no longer bound (the old phone after a change).
+    public func notifyAll(accountId: String, also extra: [Identifier] = [], in stores: any KeywardStores,
+                          _ compose: (Identifier) -> MessageComposer.Composed) async throws {
+        let bound = try await stores.accounts.identifiers(accountId: accountId).filter { $0.verifiedAt != nil }.map(\.identifier)
+        var seen = Set<Identifier>()
+        for identifier in bound + extra where seen.insert(identifier).inserted {
+            try await enqueue(compose(identifier), to: identifier, accountId: accountId, in: stores)
+        }
+    }
+
+    /// Seals an anti-phishing code for storage with the account.
+    public func seal(antiPhishingCode code: String, accountId: String) throws -> String {
+        Data(try sealer.seal(Array(code.utf8), context: Self.context(accountId))).base64EncodedString()
+    }
+
+    /// The account's anti-phishing code in clear, if one is set.
+    public func antiPhishingCode(accountId: String, in stores: any KeywardStores) async throws -> String? {
+        guard let stored = try await stores.accounts.antiPhishingCode(accountId: accountId),
+              let sealed = Data(base64Encoded: stored) else { return nil }
+        return String(decoding: try sealer.open(Array(sealed), context: Self.context(accountId)), as: UTF8.self)
+    }
+
+    private static func context(_ accountId: String) -> String { "anti-phishing:\(accountId)" }
+}

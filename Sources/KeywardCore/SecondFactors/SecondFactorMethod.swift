@@ -1,0 +1,107 @@
+public import Foundation
+
+/// A way to prove, after the password, that the person holds the account's second factor.
+public enum SecondFactorMethod: String, Sendable, CaseIterable, Codable {
+    /// A one-time code sent to the account's email address.
+    case emailCode = "email_code"
+    /// A one-time code sent by SMS to the account's phone number.
+    case smsCode = "sms_code"
+    /// A code from the authenticator app bound to the account (RFC 6238).
+    case totp
+
+    /// The channel a code for this method is sent on; `nil` for the authenticator.
+    public var channel: DeliveryChannel? {
+        switch self {
+        case .emailCode: return .email
+        case .smsCode: return .sms
+        case .totp: return nil
+        }
+    }
+
+    /// The method that sends codes on `channel`.
+    public init(channel: DeliveryChannel) {
+        self = channel == .email ? .emailCode : .smsCode
+    }
+
+    /// Parses a method name from a request; throws `second_factor.method_invalid` for anything else.
+    public static func parse(_ raw: String) throws(KeywardError) -> SecondFactorMethod {
+        guard let method = SecondFactorMethod(rawValue: raw) else { throw .secondFactorMethodInvalid }
+        return method
+    }
+}
+
+/// One method offered at a second-factor step, with where its code would go (masked).
+public struct SecondFactorOption: Sendable, Equatable {
+    /// The method.
+    public let method: SecondFactorMethod
+    /// The masked email or phone a code goes to; `nil` for the authenticator.
+    public let destination: String?
+
+    /// An option for `method`, sending to `destination`.
+    public init(method: SecondFactorMethod, destination: String?) {
+        self.method = method
+        self.destination = destination
+    }
+}
+
+/// Which factors an account has bound and which it must present at sign-in.
+///
+/// The rule: an account with an authenticator signs in with it; an account without one confirms a
+/// code sent to its verified email address or phone number. Every active account therefore has a
+/// second step, since registration verifies at least one identifier.
+public struct LoginPolicy: Sendable, Equatable {
+    /// The verified email address, if bound.
+    public let email: Identifier?
+    /// The verified phone number, if bound.
+    public let phone: Identifier?
+    /// Whether an authenticator app is bound.
+    public let authenticator: Bool
+
+    /// The policy of an account with these factors.
+    public init(email: Identifier?, phone: Identifier?, authenticator: Bool) {
+        self.email = email
+        self.phone = phone
+        self.authenticator = authenticator
+    }
+
+    /// The policy read from the account's verified identifiers and authenticator.
+    public init(identifiers: [AccountIdentifier], authenticator: Bool) {
+        let verified = identifiers.filter { $0.verifiedAt != nil }.map(\.identifier)
+        self.init(email: verified.first { $0.kind == .email }, phone: verified.first { $0.kind == .phone },
+                  authenticator: authenticator)
+    }
+
+    /// The identifier a code for `channel` goes to.
+    public func destination(for channel: DeliveryChannel) -> Identifier? {
+        channel == .email ? email : phone
+    }
+
+    /// The methods accepted at the second step, in the order pages offer them.
+    public var required: [SecondFactorOption] {
+        if authenticator { return [SecondFactorOption(method: .totp, destination: nil)] }
+        return [email, phone].compactMap { identifier in
+            identifier.map { SecondFactorOption(method: SecondFactorMethod(channel: $0.channel), destination: $0.masked) }
+        }
+    }
+
+    /// Every factor bound, as method names.
+    public var bound: [SecondFactorMethod] {
+        (email == nil ? [] : [.emailCode]) + (phone == nil ? [] : [.smsCode]) + (authenticator ? [.totp] : [])
+    }
+}
+
+extension Identifier {
+    /// The identifier with most of it hidden, for showing where a code went: `a•••e@example.com`,
+    /// `+44•••••••789`.
+    public var masked: String {
+        switch kind {
+        case .email:
+            let local = localPart, domain = value.dropFirst(local.count)
+            let shown = local.count <= 2 ? String(local.prefix(1)) : "\(local.prefix(1))•••\(local.suffix(1))"
+            return shown + domain
+        case .phone:
+            let digits = value.dropFirst()
+            return "+" + digits.prefix(2) + String(repeating: "•", count: max(0, digits.count - 5)) + digits.suffix(3)
+        }
+    }
+}

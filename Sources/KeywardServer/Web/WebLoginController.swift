@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+import KeywardCrypto
+
+/// The sign-in pages: password, then the second step (authenticator code, or a code by email or
+/// SMS with resend and countdown), and the page for people who cannot complete the second step.
+///
+/// The login flow's id stays in an HttpOnly cookie rather than the address, so it never lands in
+/// history, logs or a `Referer`.
+struct WebLoginController {
+    /// A random id the browser keeps so that a device that signed in before is recognised.
+    static let deviceCookie = "__Host-keyward_device"
+    /// The login flow waiting for its second factor.
+    static let flowCookie = "__Host-keyward_login"
+    let services: KeywardServices
+    let pages: PageRenderer
+    let csrf: CSRFGuard
+
+    func addRoutes(to router: Router<KeywardRequestContext>) {
+        router.get("login") { request, context in
+            if context.session != nil { return Response.redirect(to: "/account", type: .normal) }
+            var values: [String: Any] = [:]
+            if request.uri.queryParameters["signedOut"] != nil { values["notice"] = "You are signed out." }
+            if request.uri.queryParameters["reset"] != nil {
+                values["notice"] = "Your password was changed and every device was signed out. Sign in with the new password."
+            }
+            return render("login", "Sign in", request: request, context: context, values: values)
+        }
+        router.post("login") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            let identifier = form["identifier"] ?? ""
+            do {
+                try csrf.verify(request, form: form)
+                let known = request.cookies[Self.deviceCookie]?.value
+                let deviceId = known ?? SecureRandom.token()
+                let challenge = try await services.logins.login(identifier: identifier, password: form["password"] ?? "",
+                                                                device: SignInDevice(id: deviceId), origin: context.origin)
+                // A code goes out at once to the first channel offered, as people expect after their password.
+                var sent = ""
+                if let first = challenge.options.first(where: { $0.method.channel != nil }), let channel = first.method.channel {
+                    do {
+                        _ = try await services.logins.sendCode(flowId: challenge.flowId, channel: channel.rawValue,
+                                                               origin: context.origin)
+                        sent = "?sent=\(channel.rawValue)"
+                    } catch let error as KeywardError where error.code == "code.resend_too_soon" || error.code == "rate_limited" {
+                        sent = ""
+                    }
+                }
+                var response = Response.redirect(to: "/login/verify\(sent)", type: .found)
+                response.setCookie(Cookie(name: Self.flowCookie, value: challenge.flowId,
+                                          maxAge: Int(services.config.loginFlowLifetime), path: "/", secure: true,
+                                          httpOnly: true, sameSite: .lax))
+                if known == nil {
+                    response.setCookie(Cookie(name: Self.deviceCookie, value: deviceId, maxAge: 400 * 86400, path: "/",
+                                              secure: true, httpOnly: true, sameSite: .lax))
+                }
+                return response
+            } catch let error as KeywardError {
+                return render("login", "Sign in", request: request, context: context,
+                              values: ["identifier": identifier], error: error)
+            }
+        }
+        router.get("login/verify") { request, context in
+            let sent = request.uri.queryParameters["sent"].map(String.init)
+            return try await stepPage(request: request, context: context, error: nil, sent: sent)
+        }
+        router.post("login/verify") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            guard let flowId = request.cookies[Self.flowCookie]?.value else { return Response.redirect(to: "/login", type: .found) }
+            do {
+                try csrf.verify(request, form: form)
+                let result = try await services.logins.verify(flowId: flowId, method: form["method"] ?? "",
+                                                              code: form["code"] ?? "", origin: context.origin)
+                var response = signedIn(result.session)
+                response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
+                                          httpOnly: true, sameSite: .lax))
+                return response
+            } catch let error as KeywardError where error.code == "account.locked" || error.code.hasPrefix("flow.") {
+                return signInAgain(request: request, context: context, error: error)
+            } catch let error as KeywardError where Self.shownInline(error) {
+                return try await stepPage(request: request, context: context, error: error, sent: nil,
+                                          method: form["method"])
+            }
+        }
+        router.post("login/verify/send") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            guard let flowId = request.cookies[Self.flowCookie]?.value else { return Response.redirect(to: "/login", type: .found) }
+            let channel = form["channel"] ?? ""
+            do {
+                try csrf.verify(request, form: form)
+                _ = try await services.logins.sendCode(flowId: flowId, channel: channel, origin: context.origin)
+                return Response.redirect(to: "/login/verify?sent=\(channel == "sms" ? "sms" : "email")", type: .found)
+            } catch let error as KeywardError where error.code == "account.locked" || error.code.hasPrefix("flow.") {
+                return signInAgain(request: request, context: context, error: error)
+            } catch let error as KeywardError where Self.shownInline(error) {
+                return try await stepPage(request: request, context: context, error: error, sent: nil,
+                                          method: DeliveryChannel(rawValue: channel).map { SecondFactorMethod(channel: $0).rawValue })
+            }
+        }
+        router.get("login/verification-unavailable") { request, context in
+            render("verification-unavailable", "Security verification unavailable", request: request, context: context,
+                   values: [:])
+        }
+    }
+
+    /// The sign-in form with `error`, the login flow forgotten: the lock or expiry that ended the
+    /// second step is explained where the person can start again.
+    private func signInAgain(request: Request, context: KeywardRequestContext, error: KeywardError) -> Response {
+        var response = render("login", "Sign in", request: request, context: context, values: [:], error: error)
+        response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
+                                  httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    /// Errors the second-step page shows next to its form; others (an expired flow) get the error page.
+    static func shownInline(_ error: KeywardError) -> Bool {
+        ["code.", "totp.", "csrf.", "cookies.", "second_factor."].contains { error.code.hasPrefix($0) }
+            || error.code == "rate_limited" || error.code == "request.invalid_field"
+    }
+
+    private func render(_ template: String, _ title: String, request: Request, context: KeywardRequestContext,
+                        values: [String: Any], error: KeywardError? = nil) -> Response {
+        pages.form(template, title, request: request, context: context, csrf: csrf, values: values, error: error)
+    }
+
+    private func stepPage(request: Request, context: KeywardRequestContext, error: KeywardError?, sent: String?,
+                          method: String? = nil) async throws -> Response {
+        guard let flowId = request.cookies[Self.flowCookie]?.value else {
+            return Response.redirect(to: "/login", type: .found)
+        }
+        let pending: SecondFactorPending
+        do {
+            pending = try await services.logins.pending(flowId: flowId)
+        } catch let failure as KeywardError where failure.code.hasPrefix("flow.") || failure.code == "account.locked" {
+            return signInAgain(request: request, context: context, error: failure)
+        }
+        var values = secondFactorPageValues(pending, sent: sent, method: method, error: error, now: services.clock.now())
+        values["verifyAction"] = "/login/verify"
+        values["sendAction"] = "/login/verify/send"
+        return render("login-verify", "Verify it's you", request: request, context: context, values: values, error: error)
+    }
+}
+
+/// What the second-step page shows: each method offered, the one selected (the one named, else the one
+/// a code was just sent for, else the first that has a code, else the first), and for code methods
+/// whether a code was sent in this flow and the countdown to the next.
+func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, method: String?, error: KeywardError?,
+                            now: Date) -> [String: Any] {
+    let options = pending.options
+    let sentMethod = sent.flatMap(DeliveryChannel.init(rawValue:)).map(SecondFactorMethod.init(channel:))
+    let selected = method.flatMap(SecondFactorMethod.init(rawValue:)).flatMap { named in options.contains { $0.method == named } ? named : nil }
+        ?? sentMethod ?? options.first { pending.sent.contains($0.method) }?.method ?? options.first?.method
+    let items = options.map { option -> [String: Any] in
+        var values: [String: Any] = ["method": option.method.rawValue, "destination": option.destination ?? "",
+                                     "selected": option.method == selected, "isTOTP": option.method == .totp,
+                                     "channel": option.method.channel?.rawValue ?? "",
+                                     "isSMS": option.method == .smsCode,
+                                     "sent": pending.sent.contains(option.method)]
+        if option.method.channel != nil {
+            values.merge(resendCountdown(availableAt: pending.nextSendAt[option.method] ?? now,
+                                         error: option.method == selected ? error : nil, now: now)) { $1 }
+        }
+        return values
+    }
+    let chosen = options.first { $0.method == selected }
+    var values: [String: Any] = [
+        "options": items,
+        "usesTOTP": options.contains { $0.method == .totp },
+        "selectedMethod": selected?.rawValue ?? "",
+        "codeSent": selected.map { pending.sent.contains($0) } ?? false,
+        "selectedIsSMS": selected == .smsCode,
+    ]
+    if let chosen, pending.sent.contains(chosen.method), let destination = chosen.destination {
+        values["notice"] = "We sent a code to \(destination)."
+    }
+    return values
+}
