@@ -261,3 +261,41 @@ import Testing
         }
     }
 }
+
+@Suite struct EmailChangeTests {
+    @Test(arguments: TestDatabases.kinds)
+    func theEmailIsChangedWithCodesToBothAddressesAndNeverToOneThatIsTaken(kind: SQLDialectKind) async throws {
+        let clock = TestClock()
+        try await withKeyward(try await LockoutTests.config(kind), clock: clock) { api, _ in
+            _ = try await api.registerAndVerify("taken@example.com")
+            _ = try await api.registerAndVerify("moving@example.com")
+            let token = try await api.signedInToken("moving@example.com")
+            #expect(try await api.call(.post, "/api/v1/account/email", json: ["email": "Moving@Example.com"], token: token).code
+                    == "contact.unchanged")
+            #expect(try await api.call(.post, "/api/v1/account/email", json: ["email": "taken@example.com"], token: token).code
+                    == "identifier.taken")
+            #expect(try await api.call(.post, "/api/v1/account/email", json: ["email": "+447700900999"], token: token).code
+                    == "contact.kind_mismatch")
+            #expect(try await api.call(.post, "/api/v1/account/email", json: [:], token: token).code == "request.invalid_field")
+            let known = try await api.knownCodes(to: "moving@example.com")
+            clock.advance(by: 61)  // past the per-minute limit on codes from one address
+            let start = try await api.call(.post, "/api/v1/account/email", json: ["email": "moved@example.com"], token: token)
+            #expect(start["proofs"] as? [String] == ["newCode", "oldCode"])
+            let flowId = try #require(start["flowId"] as? String)
+            let newCode = try await api.newestCode(for: "moved@example.com")
+            let oldCode = try await api.newestCode(for: "moving@example.com", excluding: known)
+            #expect(try await api.call(.post, "/api/v1/account/phone/\(flowId)/verify",
+                                       json: ["newCode": newCode, "oldCode": oldCode], token: token).code == "flow.not_found")
+            let changed = try await api.call(.post, "/api/v1/account/email/\(flowId)/verify",
+                                             json: ["newCode": newCode, "oldCode": oldCode], token: token)
+            #expect(changed["email"] as? String == "moved@example.com")
+            #expect(try await api.login("moving@example.com").code == "account.not_found")
+            _ = try await RecoveryAPITests.message(api, to: "moving@example.com", subject: "security alert")
+            _ = try await RecoveryAPITests.message(api, to: "moved@example.com", subject: "security alert")
+            clock.advance(by: 601)
+            let again = try await api.call(.post, "/api/v1/account/email/\(flowId)/verify",
+                                           json: ["newCode": newCode, "oldCode": oldCode], token: token)
+            #expect(again.code == "flow.completed")
+        }
+    }
+}

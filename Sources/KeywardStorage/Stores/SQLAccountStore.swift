@@ -76,17 +76,21 @@ struct SQLAccountStore: AccountStore {
             guard owner.status == .pending else { return false }
             try await sql.raw("DELETE FROM accounts WHERE id = \(bind: owner.id) AND status = 'pending'").run()
         }
+        // Another account binding it at the same moment wins the row; this caller then changes nothing.
+        let inserted = try await sql.raw("""
+            INSERT INTO account_identifiers (kind, value, account_id, verified_at, created_at)
+            VALUES (\(bind: identifier.kind.rawValue), \(bind: identifier.value), \(bind: accountId),
+                    \(bind: at.unixMilliseconds), \(bind: at.unixMilliseconds))
+            ON CONFLICT (kind, value) DO NOTHING
+            RETURNING account_id
+            """).all()
+        guard !inserted.isEmpty else { return false }
         if let replacing {
             try await sql.raw("""
                 DELETE FROM account_identifiers
                 WHERE account_id = \(bind: accountId) AND kind = \(bind: replacing.kind.rawValue) AND value = \(bind: replacing.value)
                 """).run()
         }
-        try await sql.raw("""
-            INSERT INTO account_identifiers (kind, value, account_id, verified_at, created_at)
-            VALUES (\(bind: identifier.kind.rawValue), \(bind: identifier.value), \(bind: accountId),
-                    \(bind: at.unixMilliseconds), \(bind: at.unixMilliseconds))
-            """).run()
         return true
     }
 
