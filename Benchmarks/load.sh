@@ -2,8 +2,9 @@
 # Load figures for a release build on SQLite with production Argon2id parameters
 # (m=19456 KiB, t=2, p=1). Prints, never asserts:
 #   - Argon2id ms/hash (Swift, from Benchmarks/argon2-compare.sh's benchmark binary);
-#   - sign-ins per second at saturation (wrk, POST /api/v1/login) beside the hash-bound ceiling
-#     cores / hash time;
+#   - password checks per second at saturation (wrk, POST /api/v1/login: the password step of a
+#     sign-in, which checks the hash and opens the second-factor flow) beside the hash-bound
+#     ceiling cores / hash time;
 #   - GET /api/v1/session requests per second with a valid bearer token.
 # Sign-in rate limits are lifted so that hashing, not the limiter, is what saturates. The load
 # generator runs on the same machine as the server, so every figure is a lower bound.
@@ -63,7 +64,7 @@ done = function(summary, latency, requests)
 end
 LUA
 
-echo "== sign-ins (POST /api/v1/login), ${CONNECTIONS_LOGIN:-8} connections, ${duration}s"
+echo "== password steps of sign-in (POST /api/v1/login), ${CONNECTIONS_LOGIN:-8} connections, ${duration}s"
 login_out="$(wrk -t2 -c"${CONNECTIONS_LOGIN:-8}" -d"${duration}s" --latency -s "$data/login.lua" "$base/api/v1/login")"
 echo "$login_out" | grep -E "Requests/sec|Latency|99%|non_200|Non-2xx"
 echo "== GET /api/v1/session, ${CONNECTIONS_SESSION:-32} connections, ${duration}s"
