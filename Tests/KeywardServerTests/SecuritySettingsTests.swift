@@ -177,6 +177,10 @@ import Testing
             let flowId = try #require(start["flowId"] as? String)
             let newCode = try await api.newestCode(for: "+447700900444")
             let emailCode = try await api.newestCode(for: "lost@example.com", excluding: before)
+            let noTOTP = try await api.call(.post, "/api/v1/account/phone/\(flowId)/verify",
+                                            json: ["newCode": newCode, "otherCode": emailCode], token: token)
+            #expect(noTOTP.code == "contact.code_required")
+            #expect(noTOTP["field"] as? String == "totpCode")
             let changed = try await api.call(.post, "/api/v1/account/phone/\(flowId)/verify", json: [
                 "newCode": newCode, "otherCode": emailCode, "totpCode": TestAPI.totp(secret, at: clock.now())], token: token)
             #expect(changed["phone"] as? String == "+447700900444")
@@ -296,6 +300,54 @@ import Testing
             let again = try await api.call(.post, "/api/v1/account/email/\(flowId)/verify",
                                            json: ["newCode": newCode, "oldCode": oldCode], token: token)
             #expect(again.code == "flow.completed")
+        }
+    }
+}
+
+@Suite struct GuessAccountingTests {
+    @Test func refusalsThatAreNotWrongGuessesNeverUseUpTheLockoutAllowance() async throws {
+        try await withKeyward(try await LockoutTests.config(.sqlite)) { api, _ in
+            _ = try await api.registerAndVerify("careful@example.com")
+            let token = try await api.signedInToken("careful@example.com")
+            for _ in 1...6 {
+                let same = try await api.call(.put, "/api/v1/account/password",
+                                              json: ["currentPassword": "Tr4velling-Lynx", "newPassword": "Tr4velling-Lynx"], token: token)
+                #expect(same.code == "password.reused")
+            }
+            let flowId = try #require(try await api.login("careful@example.com")["flowId"] as? String)
+            for _ in 1...6 {
+                let early = try await api.call(.post, "/api/v1/login/\(flowId)/verify", json: ["method": "email_code", "code": "123456"])
+                #expect(early.code == "second_factor.code_not_sent")
+            }
+            #expect(try await api.signIn("careful@example.com")["status"] as? String == "authenticated")
+        }
+    }
+
+    @Test func aChangeRightAfterReauthenticatingByTheSameAddressSendsItsCodeOnceTheIntervalAllows() async throws {
+        let clock = TestClock()
+        try await withKeyward(try await LockoutTests.config(.sqlite), clock: clock) { api, _ in
+            let (_, token) = try await api.registerAndVerify("soon@example.com")
+            clock.advance(by: 400)
+            #expect(try await api.reauthenticate(token: token, destination: "soon@example.com").status == 200)
+            let known = try await api.knownCodes(to: "soon@example.com")
+            let start = try await api.call(.post, "/api/v1/account/email", json: ["email": "later@example.com"], token: token)
+            #expect(start.status == 202)
+            let flowId = try #require(start["flowId"] as? String)
+            let newCode = try await api.newestCode(for: "later@example.com")
+            let early = try await api.call(.post, "/api/v1/account/email/\(flowId)/verify",
+                                           json: ["newCode": newCode, "oldCode": "123456"], token: token)
+            #expect(early.code == "second_factor.code_not_sent")
+            let tooSoon = try await api.call(.post, "/api/v1/account/email/\(flowId)/resend", token: token)
+            #expect(tooSoon.code == "code.resend_too_soon")
+            clock.advance(by: TimeInterval(tooSoon["retryAfter"] as? Int ?? 60))
+            #expect(try await api.call(.post, "/api/v1/account/email/\(flowId)/resend", token: token).status == 202)
+            let oldCode = try await api.newestCode(for: "soon@example.com", excluding: known)
+            let resentNew = try await api.newestCode(for: "later@example.com", after: newCode)
+            let missing = try await api.call(.post, "/api/v1/account/email/\(flowId)/verify", json: ["oldCode": oldCode], token: token)
+            #expect(missing.code == "request.invalid_field")
+            let changed = try await api.call(.post, "/api/v1/account/email/\(flowId)/verify",
+                                             json: ["newCode": resentNew, "oldCode": oldCode], token: token)
+            #expect(changed["email"] as? String == "later@example.com")
         }
     }
 }

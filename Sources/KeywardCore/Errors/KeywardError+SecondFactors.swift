@@ -38,6 +38,10 @@ extension KeywardError {
     public static let contactKindMismatch = KeywardError(code: "contact.kind_mismatch", status: 422)
     /// The old phone number or email address still works, so its code is needed too.
     public static let contactOldCodeRequired = KeywardError(code: "contact.old_code_required", status: 422)
+    /// A code the change needs was not entered.
+    public static func contactCodeRequired(_ field: String) -> KeywardError {
+        KeywardError(code: "contact.code_required", status: 422, details: ["field": .string(field)])
+    }
     /// The account has no way left to prove the change (no other factor); support must help.
     public static let contactChangeNeedsSupport = KeywardError(code: "contact.support_required", status: 409)
 }

@@ -55,6 +55,9 @@ extension MessageCatalogue {
         "contact.old_code_required": Entry(
             title: "Code for the current one needed",
             detail: "Enter the code sent to your current phone number or email address as well. If you can no longer receive it, choose \u{201C}I can\u{2019}t receive it\u{201D}."),
+        "contact.code_required": Entry(
+            title: "Code missing",
+            detail: "Enter every code this change asks for ({field} is missing): the one sent to the new address and the others listed on the page."),
         "contact.support_required": Entry(
             title: "Support needed",
             detail: "Without access to your current phone number or email and without an authenticator app, this change cannot be made here. Open a support request to prove your identity."),

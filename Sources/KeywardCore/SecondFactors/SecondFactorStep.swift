@@ -169,6 +169,10 @@ public struct SecondFactorStep: Sendable {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
             throw failure
+        } catch {
+            // Not a wrong entry (no code sent yet, the method gone): the guess must not count.
+            try? await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
+            throw error
         }
     }
 

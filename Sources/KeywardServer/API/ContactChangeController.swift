@@ -14,7 +14,7 @@ struct ContactChangeController {
     }
 
     struct VerifyBody: Decodable {
-        let newCode: String?
+        let newCode: String
         let oldCode: String?
         let otherCode: String?
         let totpCode: String?

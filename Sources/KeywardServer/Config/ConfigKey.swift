@@ -107,7 +107,7 @@ public struct ConfigKey: Sendable {
             c.changeHolds.afterAuthenticatorChange = TimeInterval(try int(v, "holds.afterAuthenticatorChange", 0...(365 * 86400))) },
         ConfigKey("holds.afterContactChange", "KEYWARD_HOLD_AFTER_CONTACT_CHANGE", "seconds withdrawals are held after the phone number or email address changes (default 86400; 0 for none)") { c, v in
             c.changeHolds.afterContactChange = TimeInterval(try int(v, "holds.afterContactChange", 0...(365 * 86400))) },
-        ConfigKey("totp.secretBytes", "KEYWARD_TOTP_SECRET_BYTES", "bytes of authenticator secret: 20 (default, 32 base32 characters) or 10 to 64 (10 gives the 16-character keys some apps expect)") { c, v in
+        ConfigKey("totp.secretBytes", "KEYWARD_TOTP_SECRET_BYTES", "bytes of authenticator secret, 10 to 64: 20 (default, 160 bits, 32 base32 characters); 10 gives the 16-character keys some apps expect but falls below the 128 bits RFC 4226 requires") { c, v in
             c.authenticator.secretBytes = try int(v, "totp.secretBytes", 10...64) },
         ConfigKey("totp.window", "KEYWARD_TOTP_WINDOW", "30-second steps before and after now whose authenticator codes are accepted (default 1)") { c, v in
             c.authenticator.window = try int(v, "totp.window", 0...10) },

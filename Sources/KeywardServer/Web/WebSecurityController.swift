@@ -115,7 +115,20 @@ struct WebSecurityController {
                         session: session, kind: kind, value: form[kind.rawValue] ?? "",
                         oldAvailable: form["oldUnavailable"] == nil, origin: context.origin)
                     return contactPage(kind: kind, flowId: started.flowId, proofs: started.proofs, request: request,
-                                       context: context, error: nil)
+                                       context: context, error: nil, nextSendAt: started.resendAvailableAt)
+                }
+            }
+            router.post(RouterPath("account/security/\(kind.rawValue)/resend")) { request, context in
+                let form = try await request.formFields(limit: context.bodyLimit)
+                let proofs = (form["proofs"] ?? "").split(separator: ",").compactMap { ContactProof(rawValue: String($0)) }
+                return try await signedIn(request, context, form: form, onError: { _, form, error in
+                    contactPage(kind: kind, flowId: form["flowId"] ?? "", proofs: proofs, request: request, context: context,
+                                error: error)
+                }) { session, form in
+                    let next = try await services.contacts.resend(session: session, kind: kind, flowId: form["flowId"] ?? "",
+                                                                  origin: context.origin)
+                    return contactPage(kind: kind, flowId: form["flowId"] ?? "", proofs: proofs, request: request,
+                                       context: context, error: nil, nextSendAt: next, notice: "New codes are on their way.")
                 }
             }
             router.post(RouterPath("account/security/\(kind.rawValue)/verify")) { request, context in
@@ -204,7 +217,8 @@ struct WebSecurityController {
     }
 
     private func contactPage(kind: Identifier.Kind, flowId: String, proofs: [ContactProof], request: Request,
-                             context: KeywardRequestContext, error: KeywardError?) -> Response {
+                             context: KeywardRequestContext, error: KeywardError?, nextSendAt: Date? = nil,
+                             notice: String? = nil) -> Response {
         let labels: [ContactProof: String] = [
             .newCode: kind == .phone ? "Code sent by SMS to the new number" : "Code sent to the new email address",
             .oldCode: kind == .phone ? "Code sent by SMS to your current number" : "Code sent to your current email address",
@@ -212,11 +226,13 @@ struct WebSecurityController {
             .totpCode: "Code from your authenticator app",
         ]
         let fields = proofs.map { ["name": $0.rawValue, "label": labels[$0] ?? $0.rawValue] }
+        let now = services.clock.now()
+        var values: [String: Any] = ["kind": kind.rawValue, "isPhone": kind == .phone, "flowId": flowId, "fields": fields,
+                                     "proofs": proofs.map(\.rawValue).joined(separator: ",")]
+        values.merge(resendCountdown(availableAt: nextSendAt ?? now, error: error, now: now)) { $1 }
+        if let notice { values["notice"] = notice }
         return pages.form("contact-verify", kind == .phone ? "Confirm the new phone number" : "Confirm the new email address",
-                          request: request, context: context, csrf: csrf,
-                          values: ["kind": kind.rawValue, "isPhone": kind == .phone, "flowId": flowId, "fields": fields,
-                                   "proofs": proofs.map(\.rawValue).joined(separator: ",")],
-                          error: error)
+                          request: request, context: context, csrf: csrf, values: values, error: error)
     }
 }
 

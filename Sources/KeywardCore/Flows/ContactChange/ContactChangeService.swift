@@ -89,48 +89,67 @@ public struct ContactChangeService: Sendable {
                 proofs += [.otherCode, .totpCode]
             }
         }
-        for target in targets {
-            try await codes.checkSendLimits(to: target.identifier, accountId: session.accountId, origin: origin, in: database)
-        }
-        let (sentProofs, sentTargets) = (proofs, targets)
-        return try await database.transaction { stores in
+        // The new address's code must go now; the others follow as soon as their resend interval
+        // allows (the current address may have had a re-authentication code moments ago).
+        try await codes.checkSendLimits(to: new, accountId: session.accountId, origin: origin, in: database)
+        let needed = proofs
+        let flow = try await database.transaction { stores in
             let now = clock.now()
-            var payload = ["new": new.value, "proofs": sentProofs.map(\.rawValue).joined(separator: ",")]
+            var payload = ["new": new.value, "proofs": needed.map(\.rawValue).joined(separator: ",")]
             payload["old"] = old?.value
             let flow = Flow(id: SecureRandom.uuid(), kind: Self.flowKind(kind), state: Self.waiting,
                             accountId: session.accountId, identifier: new, createdAt: now, updatedAt: now,
                             expiresAt: now.addingTimeInterval(flowLifetime), payload: payload)
             try await stores.flows.insert(flow)
-            var resendAt = now
-            for target in sentTargets {
-                resendAt = try await codes.send(for: flow, purpose: target.proof.rawValue, to: target.identifier,
-                                                reason: target.proof == .newCode ? .newContact : .confirmation,
-                                                origin: origin, in: stores)
-            }
+            _ = try await codes.send(for: flow, purpose: ContactProof.newCode.rawValue, to: new, reason: .newContact,
+                                     origin: origin, in: stores)
             try await stores.audit.record(AuditEvent(
                 kind: .contactChangeStarted, outcome: .success, accountId: session.accountId, origin: origin, at: now,
                 details: ["flowId": flow.id, "kind": kind.rawValue, "proofs": payload["proofs"] ?? ""]))
-            return ContactChangeStarted(flowId: flow.id, verifyOld: sentProofs.contains(.oldCode), proofs: sentProofs,
-                                        expiresAt: flow.expiresAt, resendAvailableAt: resendAt)
+            return flow
         }
+        let next = try await sendDue(Array(targets.dropFirst()), flow: flow, origin: origin)
+        return ContactChangeStarted(flowId: flow.id, verifyOld: proofs.contains(.oldCode), proofs: proofs,
+                                    expiresAt: flow.expiresAt,
+                                    resendAvailableAt: max(next ?? .distantPast, codes.resendAvailableAt(after: flow.createdAt)))
     }
 
-    /// Sends the codes of the flow again (each subject to the resend interval and limits).
+    /// Sends every code of the flow whose address may receive one now. Throws
+    /// `code.resend_too_soon` when none may yet; returns when the next may be asked for.
     public func resend(session: Session, kind: Identifier.Kind, flowId: String, origin: RequestOrigin) async throws -> Date {
         let flow = try await waitingFlow(flowId, kind: kind, session: session)
         let targets = try await targets(of: flow, accountId: session.accountId)
+        if let next = try await sendDue(targets, flow: flow, origin: origin) { return next }
+        let now = clock.now()
+        var earliest: Date?
         for target in targets {
-            try await codes.checkSendLimits(to: target.identifier, accountId: session.accountId, origin: origin, in: database)
+            guard let last = try await database.stores.codes.lastSent(destination: target.identifier.value) else { continue }
+            let availableAt = codes.resendAvailableAt(after: last)
+            earliest = min(earliest ?? availableAt, availableAt)
         }
-        return try await database.transaction { stores in
-            var resendAt = clock.now()
-            for target in targets {
-                resendAt = try await codes.send(for: flow, purpose: target.proof.rawValue, to: target.identifier,
-                                                reason: target.proof == .newCode ? .newContact : .confirmation,
-                                                origin: origin, in: stores)
+        let availableAt = max(earliest ?? now, now)
+        throw KeywardError.resendTooSoon(retryAfter: max(1, Int(availableAt.timeIntervalSince(now).rounded(.up))),
+                                         availableAt: availableAt)
+    }
+
+    /// Sends the code of each target whose address may receive one now, each in its own transaction,
+    /// skipping those still within their resend interval. Returns when the last one sent allows the
+    /// next, or `nil` when none was sent.
+    private func sendDue(_ targets: [(proof: ContactProof, identifier: Identifier)], flow: Flow,
+                         origin: RequestOrigin) async throws -> Date? {
+        var next: Date?
+        for target in targets {
+            do {
+                try await codes.checkSendLimits(to: target.identifier, accountId: flow.accountId, origin: origin, in: database)
+            } catch let error as KeywardError where error.code == "code.resend_too_soon" {
+                continue
             }
-            return resendAt
+            next = try await database.transaction { stores in
+                try await codes.send(for: flow, purpose: target.proof.rawValue, to: target.identifier,
+                                     reason: target.proof == .newCode ? .newContact : .confirmation, origin: origin, in: stores)
+            }
         }
+        return next
     }
 
     /// Checks every proof the flow needs and, when all hold, binds the new identifier in place of the
@@ -141,14 +160,19 @@ public struct ContactChangeService: Sendable {
         guard let new = flow.identifier else { throw KeywardError.flowNotFound }
         let proofs = Self.proofs(of: flow)
         for proof in proofs where (entered[proof] ?? "").isEmpty {
-            throw proof == .oldCode ? KeywardError.contactOldCodeRequired : KeywardError.requestInvalidField(proof.rawValue)
+            throw proof == .oldCode ? KeywardError.contactOldCodeRequired : KeywardError.contactCodeRequired(proof.rawValue)
         }
         let stores = database.stores
+        for proof in proofs where proof != .totpCode {
+            if try await stores.codes.latest(flowId: flow.id, purpose: proof.rawValue) == nil {
+                throw KeywardError.secondFactorCodeNotSent
+            }
+        }
         var checked: [VerificationCode] = []
         for proof in proofs {
             let value = entered[proof] ?? ""
             if proof == .totpCode {
-                try await checkAuthenticator(value, accountId: session.accountId, origin: origin)
+                try await checkAuthenticator(value, flow: flow, origin: origin)
             } else {
                 checked.append(try await codes.check(value, flow: flow, purpose: proof.rawValue, origin: origin, in: stores))
             }
@@ -175,25 +199,31 @@ public struct ContactChangeService: Sendable {
     }
 
     /// An authenticator code checked as a guess in the sign-in lockout.
-    private func checkAuthenticator(_ code: String, accountId: String, origin: RequestOrigin) async throws {
+    private func checkAuthenticator(_ code: String, flow: Flow, origin: RequestOrigin) async throws {
+        guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
         let stores = database.stores
         guard let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active) else {
             throw KeywardError.contactChangeNeedsSupport
         }
-        let failureNumber = try await guardian.admit(accountId: accountId, scope: ReauthenticationService.scope,
-                                                     origin: origin, in: stores)
+        let scope = ReauthenticationService.scope
+        let failureNumber = try await guardian.admit(accountId: accountId, scope: scope, origin: origin, in: stores)
         do {
             try await authenticators.verify(code, authenticator: authenticator, in: stores)
-            try await guardian.releaseGuess(accountId: accountId, scope: ReauthenticationService.scope, in: stores)
+            try await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
         } catch let failure as KeywardError where failure.code.hasPrefix("totp.") {
+            try await stores.audit.record(AuditEvent(
+                kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
+                details: ["flowId": flow.id, "method": SecondFactorMethod.totp.rawValue, "reason": failure.code]))
             let destinations = try await stores.accounts.identifiers(accountId: accountId)
                 .filter { $0.verifiedAt != nil }.map(\.identifier)
-            if let until = try await guardian.recordFailure(accountId: accountId, scope: ReauthenticationService.scope,
-                                                            count: failureNumber, origin: origin, notify: destinations,
-                                                            in: database) {
+            if let until = try await guardian.recordFailure(accountId: accountId, scope: scope, count: failureNumber,
+                                                            origin: origin, notify: destinations, in: database) {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
             throw failure
+        } catch {
+            try? await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
+            throw error
         }
     }
 

@@ -129,7 +129,15 @@ public struct LoginService: Sendable {
             throw KeywardError.credentialsInvalid
         }
 
-        guard case .match(let needsRehash) = try await passwords.verify(password, against: stored) else {
+        let verdict: PasswordCheck
+        do {
+            verdict = try await passwords.verify(password, against: stored)
+        } catch {
+            // Not a wrong password (the hashing pool was full): the guess must not count.
+            try? await guardian.releaseGuess(accountId: account.id, scope: scope, in: stores)
+            throw error
+        }
+        guard case .match(let needsRehash) = verdict else {
             try await recordFailure(accountId: account.id, reason: "credentials.invalid", origin: origin)
             let destinations = try await stores.accounts.identifiers(accountId: account.id)
                 .filter { $0.verifiedAt != nil }.map(\.identifier)
@@ -140,7 +148,8 @@ public struct LoginService: Sendable {
             }
             throw KeywardError.credentialsInvalid
         }
-        let freshHash = needsRehash ? try await passwords.hash(password) : nil
+        // A rehash is an upgrade, not a condition: if the pool is busy it waits for the next sign-in.
+        let freshHash = needsRehash ? try? await passwords.hash(password) : nil
         return try await database.transaction { stores in
             let now = clock.now()
             if let freshHash {

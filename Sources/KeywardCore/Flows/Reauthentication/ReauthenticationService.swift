@@ -94,7 +94,14 @@ public struct ReauthenticationService: Sendable {
             throw KeywardError.sessionRequired
         }
         let failureNumber = try await guardian.admit(accountId: accountId, scope: Self.scope, origin: origin, in: stores)
-        guard case .match = try await passwords.verify(password, against: stored) else {
+        let verdict: PasswordCheck
+        do {
+            verdict = try await passwords.verify(password, against: stored)
+        } catch {
+            try? await releaseGuess(accountId: accountId)
+            throw error
+        }
+        guard case .match = verdict else {
             try await stores.audit.record(AuditEvent(
                 kind: .loginFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
                 details: ["reason": "password.incorrect", "during": "reauthentication"]))
@@ -106,6 +113,12 @@ public struct ReauthenticationService: Sendable {
             }
             throw KeywardError.passwordIncorrect
         }
+    }
+
+    /// Gives back the guess ``checkPassword(accountId:password:origin:)`` counted, when what follows a
+    /// right password fails for another reason.
+    public func releaseGuess(accountId: String) async throws {
+        try await guardian.releaseGuess(accountId: accountId, scope: Self.scope, in: database.stores)
     }
 
     private func flow(_ id: String, of session: Session) async throws -> Flow {

@@ -58,18 +58,31 @@ public struct SecuritySettingsService: Sendable {
             try policy.check(new, identifier: identifier)
         }
         try await reauthentication.checkPassword(accountId: account.id, password: current, origin: origin)
+        do {
+            return try await replacePassword(session: session, stored: stored, new: new,
+                                             keepOtherSessions: keepOtherSessions, origin: origin)
+        } catch {
+            // The current password was right; whatever failed after it must not count as a wrong guess.
+            try? await reauthentication.releaseGuess(accountId: account.id)
+            throw error
+        }
+    }
+
+    private func replacePassword(session: Session, stored: String, new: String, keepOtherSessions: Bool,
+                                 origin: RequestOrigin) async throws -> Int {
+        let accountId = session.accountId
         if case .match = try await passwords.verify(new, against: stored) { throw KeywardError.passwordReused }
         let newHash = try await passwords.hash(new)
         return try await database.transaction { stores in
             let now = clock.now()
-            try await stores.loginFailures.resetFailures(accountId: account.id, scope: ReauthenticationService.scope)
-            try await stores.accounts.updatePasswordHash(accountId: account.id, passwordHash: newHash)
+            try await stores.loginFailures.resetFailures(accountId: accountId, scope: ReauthenticationService.scope)
+            try await stores.accounts.updatePasswordHash(accountId: accountId, passwordHash: newHash)
             let revoked = keepOtherSessions ? 0
-                : try await stores.sessions.revokeAll(accountId: account.id, keeping: session.id, at: now)
+                : try await stores.sessions.revokeAll(accountId: accountId, keeping: session.id, at: now)
             try await stores.audit.record(AuditEvent(
-                kind: .passwordChanged, outcome: .success, accountId: account.id, origin: origin, at: now,
+                kind: .passwordChanged, outcome: .success, accountId: accountId, origin: origin, at: now,
                 details: ["sessionsRevoked": String(revoked)]))
-            try await secure(accountId: account.id, change: .passwordChanged, hold: holds.afterPasswordChange,
+            try await secure(accountId: accountId, change: .passwordChanged, hold: holds.afterPasswordChange,
                              origin: origin, in: stores)
             return revoked
         }
