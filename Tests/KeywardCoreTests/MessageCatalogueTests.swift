@@ -12,6 +12,7 @@ import Testing
         .totpInvalid, .totpReused, .flowNotFound, .flowExpired, .flowCompleted, .reauthRequired, .passwordIncorrect,
         .authenticatorNotPending, .authenticatorNotBound, .antiPhishingCodeInvalid, .recoverySecondFactorRequired,
         .contactUnchanged, .contactKindMismatch, .contactOldCodeRequired, .contactChangeNeedsSupport,
+        .contactCodeRequired("otherCode"),
     ]
 
     @Test(arguments: errors)
