@@ -54,7 +54,7 @@ extension MessageCatalogue {
             detail: "Enter a phone number in international format for the phone, or an email address for the email."),
         "contact.old_code_required": Entry(
             title: "Code for the current one needed",
-            detail: "Enter the code sent to your current phone number or email address as well. If you can no longer receive it, choose \u{201C}I can\u{2019}t receive it\u{201D}."),
+            detail: "Enter the code sent to your current phone number or email address as well. If you can no longer receive it, start the change again in the security settings and tick \u{201C}I can no longer receive codes\u{201D}."),
         "contact.code_required": Entry(
             title: "Code missing",
             detail: "Enter every code this change asks for ({field} is missing): the one sent to the new address and the others listed on the page."),

@@ -138,6 +138,7 @@ struct WebLoginController {
         var values = secondFactorPageValues(pending, sent: sent, method: method, error: error, now: services.clock.now())
         values["verifyAction"] = "/login/verify"
         values["sendAction"] = "/login/verify/send"
+        values["passwordAccepted"] = true
         return render("login-verify", "Verify it's you", request: request, context: context, values: values, error: error)
     }
 }

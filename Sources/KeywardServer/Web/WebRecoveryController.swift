@@ -116,6 +116,7 @@ struct WebRecoveryController {
                                                 method: method, error: error, now: services.clock.now())
             values["verifyAction"] = "/recover/\(id)/second-factor"
             values["sendAction"] = "/recover/\(id)/second-factor/send"
+            values["passwordAccepted"] = false
             values["purpose"] = "Your reset code was right. To protect your account, confirm with your second factor before choosing a new password."
             return pages.form("login-verify", "Confirm it's you", request: request, context: context, csrf: csrf,
                               values: values, error: error)

@@ -211,6 +211,7 @@ struct WebSecurityController {
         var values = secondFactorPageValues(pending, sent: sent, method: method, error: error, now: services.clock.now())
         values["verifyAction"] = "/account/security/confirm/verify"
         values["sendAction"] = "/account/security/confirm/send"
+        values["passwordAccepted"] = true
         values["purpose"] = "You are confirming a change to your security settings."
         return pages.form("login-verify", "Confirm it's you", request: request, context: context, csrf: csrf, values: values,
                           error: error)
