@@ -5,7 +5,9 @@ public enum SecurityChange: String, Sendable {
     case passwordChanged = "password.changed"
     case authenticatorBound = "authenticator.bound"
     case authenticatorRemoved = "authenticator.removed"
+    case phoneAdded = "phone.added"
     case phoneChanged = "phone.changed"
+    case emailAdded = "email.added"
     case emailChanged = "email.changed"
     case antiPhishingCodeSet = "anti_phishing_code.set"
 
@@ -15,7 +17,9 @@ public enum SecurityChange: String, Sendable {
         case .passwordChanged: return "Your password was changed"
         case .authenticatorBound: return "An authenticator app was bound to your account"
         case .authenticatorRemoved: return "The authenticator app was removed from your account"
+        case .phoneAdded: return "A phone number was added to your account"
         case .phoneChanged: return "The phone number of your account was changed"
+        case .emailAdded: return "An email address was added to your account"
         case .emailChanged: return "The email address of your account was changed"
         case .antiPhishingCodeSet: return "Your anti-phishing code was changed"
         }

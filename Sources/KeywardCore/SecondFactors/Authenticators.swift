@@ -38,6 +38,21 @@ public struct Authenticators: Sendable {
         try await stores.authenticators.insertPending(Authenticator(
             id: id, accountId: accountId, state: .pending, sealedSecret: Data(sealed).base64EncodedString(),
             lastUsedStep: nil, createdAt: clock.now(), confirmedAt: nil))
+        return try enrolment(secret: secret, accountName: accountName)
+    }
+
+    /// What the account's enrolment still waiting for its first code shows, so that a page reloaded
+    /// or a mistyped code does not lose the key the person may already have scanned; `nil` once
+    /// there is none or it has expired. After confirmation the key is never shown again.
+    public func pendingEnrolment(accountId: String, accountName: String,
+                                 in stores: any KeywardStores) async throws -> AuthenticatorEnrolment? {
+        guard let pending = try await stores.authenticators.find(accountId: accountId, state: .pending),
+              pending.createdAt.addingTimeInterval(settings.enrolmentLifetime) > clock.now()
+        else { return nil }
+        return try enrolment(secret: try open(pending), accountName: accountName)
+    }
+
+    private func enrolment(secret: [UInt8], accountName: String) throws -> AuthenticatorEnrolment {
         let key = Base32.encode(secret)
         let uri = Self.otpauthURI(secret: key, issuer: settings.issuer, accountName: accountName)
         let qr = try QRCode(text: uri, errorCorrectionLevel: .medium)

@@ -207,7 +207,9 @@ func describeReason(_ reason: String) -> String {
     case SecurityChange.passwordChanged.rawValue: return "after a password change"
     case SecurityChange.authenticatorBound.rawValue: return "after an authenticator was bound"
     case SecurityChange.authenticatorRemoved.rawValue: return "after the authenticator was removed"
+    case SecurityChange.phoneAdded.rawValue: return "after a phone number was added"
     case SecurityChange.phoneChanged.rawValue: return "after a phone number change"
+    case SecurityChange.emailAdded.rawValue: return "after an email address was added"
     case SecurityChange.emailChanged.rawValue: return "after an email address change"
     default: return reason
     }

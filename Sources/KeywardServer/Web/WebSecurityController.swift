@@ -74,15 +74,22 @@ struct WebSecurityController {
         }
         router.post("account/security/authenticator") { request, context in
             try await signedIn(request, context) { session, _ in
-                let enrolment = try await services.settings.beginAuthenticator(session: session, origin: context.origin)
-                return pages.form("authenticator", "Bind an authenticator app", request: request, context: context, csrf: csrf,
-                                  values: ["secret": enrolment.secret, "qrSvg": enrolment.qrSVG, "showKey": true])
+                _ = try await services.settings.beginAuthenticator(session: session, origin: context.origin)
+                // Shown by a GET, so reloading the page shows the same key instead of making a new one.
+                return Response.redirect(to: "/account/security/authenticator", type: .normal)
+            }
+        }
+        router.get("account/security/authenticator") { request, context in
+            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+            do {
+                return try await enrolmentPage(session, request: request, context: context, error: nil)
+            } catch let error as KeywardError where error.status < 500 {
+                return try await overview(session, request: request, context: context, notice: nil, error: error)
             }
         }
         router.post("account/security/authenticator/confirm") { request, context in
-            try await signedIn(request, context, onError: { _, _, error in
-                pages.form("authenticator", "Bind an authenticator app", request: request, context: context, csrf: csrf,
-                           values: [:], error: error)
+            try await signedIn(request, context, onError: { session, _, error in
+                try await enrolmentPage(session, request: request, context: context, error: error)
             }) { session, form in
                 try await services.settings.confirmAuthenticator(session: session, code: form["code"] ?? "", origin: context.origin)
                 return Response.redirect(to: "/account/security?done=authenticator", type: .found)
@@ -115,7 +122,8 @@ struct WebSecurityController {
                         session: session, kind: kind, value: form[kind.rawValue] ?? "",
                         oldAvailable: form["oldUnavailable"] == nil, origin: context.origin)
                     return contactPage(kind: kind, flowId: started.flowId, proofs: started.proofs, request: request,
-                                       context: context, error: nil, nextSendAt: started.resendAvailableAt)
+                                       context: context, error: nil, nextSendAt: started.resendAvailableAt,
+                                       destinations: started.destinations)
                 }
             }
             router.post(RouterPath("account/security/\(kind.rawValue)/resend")) { request, context in
@@ -154,8 +162,8 @@ struct WebSecurityController {
         "authenticator-removed": "The authenticator app was removed. Sign-in now asks for a code by email or SMS.",
         "password": "Your password was changed. Withdrawals are paused for a while to protect you.",
         "anti-phishing": "Your anti-phishing code is set. Every email from us now shows it at the top.",
-        "phone": "Your phone number was changed.",
-        "email": "Your email address was changed.",
+        "phone": "Your phone number is saved. Sign-in codes and security alerts now go to it.",
+        "email": "Your email address is saved. Sign-in codes and security alerts now go to it.",
     ]
 
     /// Runs a signed-in form action with its CSRF check; a coded error re-renders `onError` (by default
@@ -197,6 +205,17 @@ struct WebSecurityController {
                           error: error)
     }
 
+    /// The key and QR code of the enrolment waiting for its first code, or, with none left, the way back.
+    private func enrolmentPage(_ session: Session, request: Request, context: KeywardRequestContext,
+                               error: KeywardError?) async throws -> Response {
+        var values: [String: Any] = [:]
+        if let enrolment = try await services.settings.pendingAuthenticator(session: session) {
+            values = ["secret": enrolment.secret, "qrSvg": enrolment.qrSVG, "showKey": true]
+        }
+        return pages.form("authenticator", "Bind an authenticator app", request: request, context: context, csrf: csrf,
+                          values: values, error: error)
+    }
+
     private func confirmPage(_ session: Session, request: Request, context: KeywardRequestContext, error: KeywardError?,
                              sent: String?, method: String?) async throws -> Response {
         guard let flowId = request.cookies[Self.flowCookie]?.value else {
@@ -219,14 +238,20 @@ struct WebSecurityController {
 
     private func contactPage(kind: Identifier.Kind, flowId: String, proofs: [ContactProof], request: Request,
                              context: KeywardRequestContext, error: KeywardError?, nextSendAt: Date? = nil,
-                             notice: String? = nil) -> Response {
+                             notice: String? = nil, destinations: [ContactProof: String] = [:]) -> Response {
         let labels: [ContactProof: String] = [
             .newCode: kind == .phone ? "Code sent by SMS to the new number" : "Code sent to the new email address",
             .oldCode: kind == .phone ? "Code sent by SMS to your current number" : "Code sent to your current email address",
             .otherCode: kind == .phone ? "Code sent to your email address" : "Code sent by SMS to your phone",
             .totpCode: "Code from your authenticator app",
         ]
-        let fields = proofs.map { ["name": $0.rawValue, "label": labels[$0] ?? $0.rawValue] }
+        var wrong: String?
+        if case .string(let field)? = error?.details["field"] { wrong = field }
+        let fields = proofs.map { proof -> [String: Any] in
+            let label = labels[proof] ?? proof.rawValue
+            return ["name": proof.rawValue, "label": destinations[proof].map { "\(label) (\($0))" } ?? label,
+                    "invalid": proof.rawValue == wrong]
+        }
         let now = services.clock.now()
         var values: [String: Any] = ["kind": kind.rawValue, "isPhone": kind == .phone, "flowId": flowId, "fields": fields,
                                      "proofs": proofs.map(\.rawValue).joined(separator: ",")]

@@ -26,6 +26,8 @@ public struct ContactChangeStarted: Sendable {
     public let expiresAt: Date
     /// When codes may be sent again.
     public let resendAvailableAt: Date
+    /// Where each code goes, masked.
+    public let destinations: [ContactProof: String]
 }
 
 /// Binding or changing the phone number or email address of a signed-in account.
@@ -111,7 +113,8 @@ public struct ContactChangeService: Sendable {
         let next = try await sendDue(Array(targets.dropFirst()), flow: flow, origin: origin)
         return ContactChangeStarted(flowId: flow.id, verifyOld: proofs.contains(.oldCode), proofs: proofs,
                                     expiresAt: flow.expiresAt,
-                                    resendAvailableAt: max(next ?? .distantPast, codes.resendAvailableAt(after: flow.createdAt)))
+                                    resendAvailableAt: max(next ?? .distantPast, codes.resendAvailableAt(after: flow.createdAt)),
+                                    destinations: Dictionary(uniqueKeysWithValues: targets.map { ($0.proof, $0.identifier.masked) }))
     }
 
     /// Sends every code of the flow whose address may receive one now. Throws
@@ -171,10 +174,15 @@ public struct ContactChangeService: Sendable {
         var checked: [VerificationCode] = []
         for proof in proofs {
             let value = entered[proof] ?? ""
-            if proof == .totpCode {
-                try await checkAuthenticator(value, flow: flow, origin: origin)
-            } else {
-                checked.append(try await codes.check(value, flow: flow, purpose: proof.rawValue, origin: origin, in: stores))
+            do {
+                if proof == .totpCode {
+                    try await checkAuthenticator(value, flow: flow, origin: origin)
+                } else {
+                    checked.append(try await codes.check(value, flow: flow, purpose: proof.rawValue, origin: origin, in: stores))
+                }
+            } catch var failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
+                failure.details["field"] = .string(proof.rawValue)  // which of the codes was wrong
+                throw failure
             }
         }
         let old = flow.payload["old"].map { Identifier(kind: kind, value: $0) }
@@ -191,7 +199,13 @@ public struct ContactChangeService: Sendable {
                 kind: kind == .phone ? .phoneChanged : .emailChanged, outcome: .success, accountId: session.accountId,
                 origin: origin, at: now, details: ["flowId": flow.id, "replaced": old == nil ? "false" : "true",
                                                    "proofs": flow.payload["proofs"] ?? ""]))
-            try await settings.secure(accountId: session.accountId, change: kind == .phone ? .phoneChanged : .emailChanged,
+            let change: SecurityChange = switch (kind, old) {
+            case (.phone, nil): .phoneAdded
+            case (.phone, _): .phoneChanged
+            case (.email, nil): .emailAdded
+            case (.email, _): .emailChanged
+            }
+            try await settings.secure(accountId: session.accountId, change: change,
                                       hold: settings.holds.afterContactChange, also: old.map { [$0] } ?? [],
                                       origin: origin, in: stores)
             return new

@@ -102,6 +102,16 @@ public struct SecuritySettingsService: Sendable {
         }
     }
 
+    /// The enrolment waiting for its first code, shown again to a freshly re-authenticated session
+    /// (a reloaded page, a mistyped code); `nil` when there is none.
+    public func pendingAuthenticator(session: Session) async throws -> AuthenticatorEnrolment? {
+        try reauthentication.requireFresh(session)
+        let stores = database.stores
+        let name = try await stores.accounts.identifiers(accountId: session.accountId)
+            .first { $0.verifiedAt != nil }?.identifier.value ?? session.accountId
+        return try await authenticators.pendingEnrolment(accountId: session.accountId, accountName: name, in: stores)
+    }
+
     /// Confirms the pending authenticator with a current code from it; it then replaces any earlier one
     /// and is required at sign-in. Throws `authenticator.not_pending`, `totp.invalid` or `totp.reused`.
     public func confirmAuthenticator(session: Session, code: String, origin: RequestOrigin) async throws {
