@@ -264,6 +264,35 @@ import Testing
             #expect(right["status"] as? String == "verified")
         }
     }
+
+    @Test func entriesThatAreNotWrongCodesNeverPauseARecovery() async throws {
+        let clock = TestClock()
+        var config = try await LockoutTests.config(.sqlite)
+        try config.set("recovery.maxCodeFailures", to: "3")
+        try await withKeyward(config, clock: clock) { api, _ in
+            _ = try await api.registerAndVerify("steady@example.com")
+            let token = try await api.signedInToken("steady@example.com")
+            let bind = try #require(try await api.call(.post, "/api/v1/account/phone", json: ["phone": "+447700900888"],
+                                                       token: token)["flowId"] as? String)
+            let phoneCode = try await api.newestCode(for: "+447700900888")
+            #expect(try await api.call(.post, "/api/v1/account/phone/\(bind)/verify", json: ["newCode": phoneCode], token: token).status == 200)
+            clock.advance(by: 61)
+            let known = try await api.knownCodes(to: "steady@example.com")
+            let flowId = try #require(try await api.call(.post, "/api/v1/recovery", json: ["identifier": "steady@example.com"])["flowId"] as? String)
+            let code = try await api.newestCode(for: "steady@example.com", excluding: known)
+            #expect(try await api.call(.post, "/api/v1/recovery/\(flowId)/verify", json: ["code": code])["status"] as? String
+                    == "second_factor_required")
+            for method in ["sms_code", "email_code", "sms_code", "email_code"] {
+                let refused = try await api.call(.post, "/api/v1/recovery/\(flowId)/second-factor", json: ["method": method, "code": "123456"])
+                #expect(["second_factor.code_not_sent", "second_factor.method_unavailable"].contains(refused.code ?? ""))
+            }
+            clock.advance(by: 61)
+            #expect(try await api.call(.post, "/api/v1/recovery/\(flowId)/second-factor/send-code", json: ["channel": "sms"]).status == 202)
+            let sms = try await api.newestCode(for: "+447700900888", after: phoneCode)
+            let right = try await api.call(.post, "/api/v1/recovery/\(flowId)/second-factor", json: ["method": "sms_code", "code": sms])
+            #expect(right["status"] as? String == "verified")
+        }
+    }
 }
 
 @Suite struct EmailChangeTests {

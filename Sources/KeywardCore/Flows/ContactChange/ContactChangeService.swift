@@ -144,8 +144,8 @@ public struct ContactChangeService: Sendable {
         for target in targets {
             do {
                 try await codes.checkSendLimits(to: target.identifier, accountId: flow.accountId, origin: origin, in: database)
-            } catch let error as KeywardError where error.code == "code.resend_too_soon" {
-                continue
+            } catch let error as KeywardError where error.code == "code.resend_too_soon" || error.code == "rate_limited" {
+                continue  // this one follows on a later resend; the others still go now
             }
             next = try await database.transaction { stores in
                 try await codes.send(for: flow, purpose: target.proof.rawValue, to: target.identifier,

@@ -114,7 +114,12 @@ public struct RecoveryService: Sendable {
     /// Sends the second-factor code on `channel` (the account's other channel).
     public func sendSecondFactorCode(flowId: String, channel: String, origin: RequestOrigin) async throws -> Date {
         let flow = try await flow(flowId, expecting: .secondFactorRequired)
-        return try await step.sendCode(flow: flow, channel: channel, reason: .confirmation, origin: origin)
+        let now = clock.now()
+        if let subject = flow.identifier?.value,
+           let until = try await database.stores.recoveryFailures.lockedUntil(accountId: subject, scope: Self.failureScope, now: now) {
+            throw KeywardError.recoveryLocked(until: until, now: now)
+        }
+        return try await step.sendCode(flow: flow, channel: channel, reason: .recovery, origin: origin)
     }
 
     /// Checks the second factor; every check counts toward the same recovery failures as the code.
@@ -158,11 +163,15 @@ public struct RecoveryService: Sendable {
         else { throw KeywardError.rateLimited(retryAfter: 1) }
         do {
             return try await check()
-        } catch let failure as KeywardError
-                    where (failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.")) && count >= maxCodeFailures {
+        } catch let failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
+            guard count >= maxCodeFailures else { throw failure }
             let until = now.addingTimeInterval(lockout.duration)
             _ = try await stores.recoveryFailures.placeLock(accountId: subject, scope: Self.failureScope, now: now, until: until)
             throw KeywardError.recoveryLocked(until: until, now: now)
+        } catch {
+            // Not a wrong entry (no code sent yet, a method not offered): the guess must not count.
+            try? await stores.recoveryFailures.releaseGuess(accountId: subject, scope: Self.failureScope)
+            throw error
         }
     }
 
