@@ -6,8 +6,10 @@
   stopped with SIGTERM and must exit with status 0 within a few seconds: graceful shutdown is part
   of the contract.
 * ``server`` (session): the server most tests use. Argon2id runs with a small cost (hash cost does
-  not change any answer's shape, and a debug build hashes slowly) and the resend interval is a few
-  seconds, so that the resend answers can be reached without long waits. Every test server shares
+  not change any answer's shape, and a debug build hashes slowly) and the resend interval is one
+  second: the interval is per destination and whatever the code is for, so signing in (or
+  re-authenticating) right after registering waits for it, and tests wait out the
+  ``resendAvailableAt`` they are given rather than a fixed time. Every test server shares
   one client address (127.0.0.1), so this one runs with the per-address and per-destination code
   limits and the sign-in limits relaxed (``RELAXED_LIMITS``); tests that provoke ``rate_limited``
   start servers of their own. It accepts the operator API key ``OPERATOR_KEY``.
@@ -37,7 +39,7 @@ SHUTDOWN_TIMEOUT = 5.0
 MAILBOX_TIMEOUT = 5.0
 
 # Seconds between two codes to one destination on the main test server.
-RESEND_INTERVAL = 3
+RESEND_INTERVAL = 1
 
 # The operator API key of the main test server.
 OPERATOR_KEY = "contract-operator-key-3f9a1c"
@@ -102,6 +104,15 @@ class Server:
         reply = self.request("GET", "/dev/mailbox.json")
         assert reply.status == 200, f"/dev/mailbox.json answered {reply.status}"
         return reply.json()
+
+    def codes(self, to: str) -> tuple[str, ...]:
+        """Every code delivered to ``to`` so far, newest first: take it before asking for a new code
+        and pass it to ``newest_code`` as ``exclude``."""
+        return tuple(message["code"] for message in self.mailbox() if message.get("to") == to and message.get("code"))
+
+    def messages(self, to: str) -> list[dict]:
+        """Every message delivered to ``to`` so far, newest first."""
+        return [message for message in self.mailbox() if message.get("to") == to]
 
     def newest_code(self, to: str, *, exclude: tuple[str, ...] = (), timeout: float = MAILBOX_TIMEOUT) -> str:
         """The code of the newest message to ``to`` not in ``exclude``, polling for delivery."""
