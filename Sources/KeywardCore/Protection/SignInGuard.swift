@@ -51,10 +51,10 @@ public struct SignInGuard: Sendable {
     }
 
     /// Records that admitted guess number `count` was wrong; at the configured failure places the
-    /// lock (once, however many requests race) and queues the owner's notice in the same transaction.
-    /// Returns the lock's end when this failure placed it.
+    /// lock (once, however many requests race) and queues the notice to every verified channel of
+    /// the account in the same transaction. Returns the lock's end when this failure placed it.
     public func recordFailure(accountId: String, scope: String, count: Int, origin: RequestOrigin,
-                              notify destinations: [Identifier], in database: any KeywardDatabase) async throws -> Date? {
+                              in database: any KeywardDatabase) async throws -> Date? {
         guard count >= settings.maxFailures else { return nil }
         let now = clock.now()
         let until = now.addingTimeInterval(settings.duration)
@@ -66,9 +66,8 @@ public struct SignInGuard: Sendable {
                 kind: .lockPlaced, outcome: .success, accountId: accountId, origin: origin, at: now,
                 details: ["scope": scope.hasPrefix("device:") ? "device" : scope, "failures": String(count),
                           "lockedUntil": ISO8601.string(until)]))
-            for destination in destinations {
-                let message = queue.composer.lockNotice(failures: count, ip: origin.ip, at: now, until: until, to: destination)
-                try await queue.enqueue(message, to: destination, accountId: accountId, in: stores)
+            try await queue.notifyAll(accountId: accountId, in: stores) { destination in
+                queue.composer.lockNotice(failures: count, ip: origin.ip, at: now, until: until, to: destination)
             }
             return until
         }

@@ -162,10 +162,8 @@ public struct SecondFactorStep: Sendable {
         do {
             return try await verify(flow: flow, method: method, code: entered, origin: origin)
         } catch let failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
-            let destinations = try await stores.accounts.identifiers(accountId: accountId)
-                .filter { $0.verifiedAt != nil }.map(\.identifier)
             if let until = try await guardian.recordFailure(accountId: accountId, scope: scope, count: failureNumber,
-                                                            origin: origin, notify: destinations, in: database) {
+                                                            origin: origin, in: database) {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
             throw failure

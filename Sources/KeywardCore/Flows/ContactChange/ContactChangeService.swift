@@ -228,10 +228,8 @@ public struct ContactChangeService: Sendable {
             try await stores.audit.record(AuditEvent(
                 kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
                 details: ["flowId": flow.id, "method": SecondFactorMethod.totp.rawValue, "reason": failure.code]))
-            let destinations = try await stores.accounts.identifiers(accountId: accountId)
-                .filter { $0.verifiedAt != nil }.map(\.identifier)
             if let until = try await guardian.recordFailure(accountId: accountId, scope: scope, count: failureNumber,
-                                                            origin: origin, notify: destinations, in: database) {
+                                                            origin: origin, in: database) {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
             throw failure

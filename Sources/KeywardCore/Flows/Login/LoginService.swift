@@ -139,10 +139,8 @@ public struct LoginService: Sendable {
         }
         guard case .match(let needsRehash) = verdict else {
             try await recordFailure(accountId: account.id, reason: "credentials.invalid", origin: origin)
-            let destinations = try await stores.accounts.identifiers(accountId: account.id)
-                .filter { $0.verifiedAt != nil }.map(\.identifier)
             if let until = try await guardian.recordFailure(accountId: account.id, scope: scope, count: failureNumber,
-                                                            origin: origin, notify: destinations, in: database),
+                                                            origin: origin, in: database),
                revealAccountExistence {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }

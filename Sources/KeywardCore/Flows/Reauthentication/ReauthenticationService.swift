@@ -105,10 +105,8 @@ public struct ReauthenticationService: Sendable {
             try await stores.audit.record(AuditEvent(
                 kind: .loginFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
                 details: ["reason": "password.incorrect", "during": "reauthentication"]))
-            let destinations = try await stores.accounts.identifiers(accountId: accountId)
-                .filter { $0.verifiedAt != nil }.map(\.identifier)
             if let until = try await guardian.recordFailure(accountId: accountId, scope: Self.scope, count: failureNumber,
-                                                            origin: origin, notify: destinations, in: database) {
+                                                            origin: origin, in: database) {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
             throw KeywardError.passwordIncorrect
