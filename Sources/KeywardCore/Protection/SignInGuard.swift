@@ -73,6 +73,28 @@ public struct SignInGuard: Sendable {
         }
     }
 
+    /// Runs `check` as one admitted guess in `scope`. A wrong code (a `code.*` or `totp.*` error) is
+    /// recorded as a failure and may place the lock (`account.locked`); any other error gives the
+    /// guess back, so that only wrong entries use up the allowance. On success the guess stays
+    /// counted until the caller resets or releases it.
+    public func guess<T: Sendable>(accountId: String, scope: String, origin: RequestOrigin, in database: any KeywardDatabase,
+                                   _ check: () async throws -> T) async throws -> T {
+        let stores = database.stores
+        let failureNumber = try await admit(accountId: accountId, scope: scope, origin: origin, in: stores)
+        do {
+            return try await check()
+        } catch let failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
+            if let until = try await recordFailure(accountId: accountId, scope: scope, count: failureNumber,
+                                                   origin: origin, in: database) {
+                throw KeywardError.accountLocked(until: until, now: clock.now())
+            }
+            throw failure
+        } catch {
+            try? await releaseGuess(accountId: accountId, scope: scope, in: stores)
+            throw error
+        }
+    }
+
     /// Gives back an admitted guess that turned out right but does not finish the sign-in on its own
     /// (a correct password before the second factor), so that it counts neither way.
     public func releaseGuess(accountId: String, scope: String, in stores: any KeywardStores) async throws {

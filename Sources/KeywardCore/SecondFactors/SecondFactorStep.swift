@@ -157,20 +157,8 @@ public struct SecondFactorStep: Sendable {
         guard let accountId = flow.accountId, Self.methods(of: flow).contains(method) else {
             throw KeywardError.secondFactorMethodUnavailable
         }
-        let stores = database.stores
-        let failureNumber = try await guardian.admit(accountId: accountId, scope: scope, origin: origin, in: stores)
-        do {
-            return try await verify(flow: flow, method: method, code: entered, origin: origin)
-        } catch let failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
-            if let until = try await guardian.recordFailure(accountId: accountId, scope: scope, count: failureNumber,
-                                                            origin: origin, in: database) {
-                throw KeywardError.accountLocked(until: until, now: clock.now())
-            }
-            throw failure
-        } catch {
-            // Not a wrong entry (no code sent yet, the method gone): the guess must not count.
-            try? await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
-            throw error
+        return try await guardian.guess(accountId: accountId, scope: scope, origin: origin, in: database) {
+            try await verify(flow: flow, method: method, code: entered, origin: origin)
         }
     }
 

@@ -220,23 +220,18 @@ public struct ContactChangeService: Sendable {
             throw KeywardError.contactChangeNeedsSupport
         }
         let scope = ReauthenticationService.scope
-        let failureNumber = try await guardian.admit(accountId: accountId, scope: scope, origin: origin, in: stores)
-        do {
-            try await authenticators.verify(code, authenticator: authenticator, in: stores)
-            try await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
-        } catch let failure as KeywardError where failure.code.hasPrefix("totp.") {
-            try await stores.audit.record(AuditEvent(
-                kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
-                details: ["flowId": flow.id, "method": SecondFactorMethod.totp.rawValue, "reason": failure.code]))
-            if let until = try await guardian.recordFailure(accountId: accountId, scope: scope, count: failureNumber,
-                                                            origin: origin, in: database) {
-                throw KeywardError.accountLocked(until: until, now: clock.now())
+        try await guardian.guess(accountId: accountId, scope: scope, origin: origin, in: database) {
+            do {
+                try await authenticators.verify(code, authenticator: authenticator, in: stores)
+            } catch let failure as KeywardError where failure.code.hasPrefix("totp.") {
+                try await stores.audit.record(AuditEvent(
+                    kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
+                    details: ["flowId": flow.id, "method": SecondFactorMethod.totp.rawValue, "reason": failure.code]))
+                throw failure
             }
-            throw failure
-        } catch {
-            try? await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
-            throw error
         }
+        // A right code here proves the change, not a sign-in: it neither counts nor clears failures.
+        try await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
     }
 
     /// Where each code of the flow goes.
