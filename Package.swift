@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
@@ -63,6 +64,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -108,6 +110,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "KeywardDeliveryTests",
+            dependencies: ["KeywardDelivery", "KeywardCore", "KeywardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "KeywardStorageTests",
             dependencies: ["KeywardStorage", "KeywardCore", "KeywardTestSupport"],
             swiftSettings: swiftSettings
@@ -115,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "KeywardServerTests",
             dependencies: [
-                "KeywardServer", "KeywardTestSupport", "KeywardCore", "KeywardStorage",
+                "KeywardServer", "KeywardTestSupport", "KeywardCore", "KeywardStorage", "KeywardDelivery",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

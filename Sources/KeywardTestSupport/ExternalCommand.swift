@@ -6,6 +6,11 @@ public enum ExternalCommand {
     public struct Failure: Error, CustomStringConvertible {
         /// The command, its status and what it wrote to standard error.
         public let description: String
+
+        /// A failure described by `description`.
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// Runs `arguments` (found on `PATH`) with no input and returns its standard output trimmed of

@@ -56,8 +56,25 @@ public protocol OutboxStore: Sendable {
     func pendingCount() async throws -> Int
 }
 
-/// Sends a message on its channel. Throwing means the message is retried later.
+/// Sends a message on its channel. Throwing means the message is retried later, unless the error
+/// is a permanent ``DeliveryFailure``.
 public protocol MessageSender: Sendable {
     /// Delivers `message`.
     func send(_ message: OutboxMessage) async throws
+}
+
+/// Why a sender could not deliver a message. A permanent failure (the receiving server refused the
+/// address or the content for good) is given up on at once; retrying cannot change the answer.
+/// Every other failure, including any other error type, is retried with backoff.
+public struct DeliveryFailure: Error, CustomStringConvertible, Sendable {
+    /// One line saying what went wrong, never holding the message's text.
+    public let description: String
+    /// Whether retrying is pointless.
+    public let isPermanent: Bool
+
+    /// A failure described by `description`.
+    public init(_ description: String, permanent: Bool) {
+        self.description = description
+        self.isPermanent = permanent
+    }
 }
