@@ -151,9 +151,13 @@ private func assemble(
     WebSecurityController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebRecoveryController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
 
-    let sender: any MessageSender = config.usesDevelopmentMailbox
+    // Email goes to the mail server when one is configured; any channel without delivery goes to
+    // the development mailbox when it is on, and otherwise waits in the outbox.
+    let undelivered: any MessageSender = config.usesDevelopmentMailbox
         ? DevelopmentMailboxSender(mailbox: database.stores.mailbox, clock: clock)
         : UnconfiguredSender()
+    let smtp = try config.smtpSettings().map { try SMTPSender(settings: $0, clock: clock) }
+    let sender = ChannelRoutingSender(email: smtp ?? undelivered, sms: undelivered)
     let outbox = OutboxWorker(database: database, sender: sender, clock: clock, logger: logger)
     let resourcesService = ResourceShutdownService(database: database, passwords: passwords)
     let cleanup = CleanupService(database: database, clock: clock, logger: logger)

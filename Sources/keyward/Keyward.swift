@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import KeywardServer
+import KeywardDelivery
 import KeywardStorage
 import Logging
 
@@ -90,10 +91,15 @@ struct Serve: AsyncParsableCommand {
         say("Keyward listening on http://\(config.host):\(config.port) (\(config.mode.rawValue) mode)")
         say("Data directory: \(dataPath)")
         say("Database: \(config.databaseURL == nil ? "SQLite at \(dataPath)/keyward.sqlite" : "PostgreSQL")")
+        let smtp = try? config.smtpSettings()
+        if let smtp {
+            say("Email: SMTP to \(smtp.host):\(smtp.port) (\(smtp.security.rawValue)) from \(smtp.from.address)")
+        }
         if config.usesDevelopmentMailbox {
-            say("Development mailbox: http://\(config.host):\(config.port)/dev/mailbox")
+            say("Development mailbox (\(smtp == nil ? "email and SMS" : "SMS")): http://\(config.host):\(config.port)/dev/mailbox")
         } else {
-            say("Warning: no email or SMS delivery is available in this build; codes and notices wait in the outbox and are retried until delivery is configured.")
+            let missing = smtp == nil ? "email or SMS" : "SMS"
+            say("Warning: no \(missing) delivery is configured (SMS delivery is not built yet); those codes and notices wait in the outbox and are retried until it is.")
         }
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(config.host)
         if !loopback && !config.effectivePublicURL.hasPrefix("https://") {

@@ -1,5 +1,6 @@
 public import Foundation
 import KeywardCore
+import KeywardDelivery
 
 /// One configuration key: its dotted name (used in the JSON file and `--set`), its environment
 /// variable, what it means, and how its text is applied.
@@ -55,10 +56,28 @@ public struct ConfigKey: Sendable {
             c.allowGeneratedKeysInProduction = try bool(v, "keys.allowGeneratedInProduction") },
         ConfigKey("operator.apiKeys", "KEYWARD_OPERATOR_API_KEYS", "comma-separated operator API keys for /api/v1/admin (default none)") { c, v in
             c.operatorAPIKeys = list(v) },
-        ConfigKey("delivery.developmentMailbox", "KEYWARD_DEVELOPMENT_MAILBOX", "keep messages at /dev/mailbox instead of sending (default: on in development, off in production)") { c, v in
+        ConfigKey("delivery.developmentMailbox", "KEYWARD_DEVELOPMENT_MAILBOX", "keep messages of every channel with no delivery configured at /dev/mailbox instead of sending them (default: on in development, off in production)") { c, v in
             c.developmentMailbox = try bool(v, "delivery.developmentMailbox") },
         ConfigKey("delivery.allowDevelopmentMailboxInProduction", "KEYWARD_ALLOW_DEVELOPMENT_MAILBOX", "let production mode use the development mailbox (default false)") { c, v in
             c.allowDevelopmentMailboxInProduction = try bool(v, "delivery.allowDevelopmentMailboxInProduction") },
+        ConfigKey("delivery.smtp.host", "KEYWARD_SMTP_HOST", "mail server that sends email; its certificate must name this host (default none: email is not sent)") { c, v in
+            c.smtp.host = v },
+        ConfigKey("delivery.smtp.port", "KEYWARD_SMTP_PORT", "mail server port (default 587, or 465 with delivery.smtp.security=tls)") { c, v in
+            c.smtp.port = try int(v, "delivery.smtp.port", 1...65535) },
+        ConfigKey("delivery.smtp.security", "KEYWARD_SMTP_SECURITY", "starttls (default; a server without it is refused), tls (implicit TLS), or none (only for a relay on this machine, never with a password)") { c, v in
+            c.smtp.security = try choice(v, "delivery.smtp.security", SMTPSettings.Security.self) },
+        ConfigKey("delivery.smtp.username", "KEYWARD_SMTP_USERNAME", "login at the mail server, sent only over TLS (default none)") { c, v in
+            c.smtp.username = v },
+        ConfigKey("delivery.smtp.password", "KEYWARD_SMTP_PASSWORD", "password for delivery.smtp.username (default none)") { c, v in
+            c.smtp.password = v },
+        ConfigKey("delivery.smtp.from", "KEYWARD_SMTP_FROM", "From of every email, such as 'Example Security <security@example.com>' (required with delivery.smtp.host)") { c, v in
+            c.smtp.from = v },
+        ConfigKey("delivery.smtp.heloName", "KEYWARD_SMTP_HELO_NAME", "name Keyward gives itself to the mail server (default: the host of server.publicURL)") { c, v in
+            c.smtp.heloName = v },
+        ConfigKey("delivery.smtp.trustRoots", "KEYWARD_SMTP_TRUST_ROOTS", "PEM file of the certificates that may sign the mail server's, replacing the system's (default: the system's)") { c, v in
+            c.smtp.trustRoots = v },
+        ConfigKey("delivery.smtp.timeout", "KEYWARD_SMTP_TIMEOUT", "seconds one message's SMTP conversation may take before it is retried later (default 30)") { c, v in
+            c.smtp.timeout = TimeInterval(try int(v, "delivery.smtp.timeout", 1...600)) },
         ConfigKey("password.policy", "KEYWARD_PASSWORD_POLICY", "exchange (default: 8-128 characters, upper, lower, digit) or nist (15+ characters)") { c, v in
             c.passwordPolicy = try choice(v, "password.policy", PasswordPolicy.Preset.self) },
         ConfigKey("password.argon2.memoryKiB", "KEYWARD_ARGON2_MEMORY_KIB", "Argon2id memory in KiB (default 19456)") { c, v in

@@ -34,6 +34,8 @@ public struct KeywardConfig: Sendable {
 
     /// Keep outgoing messages in the development mailbox instead of sending them.
     public var developmentMailbox: Bool?
+    /// The mail server email goes through.
+    public var smtp = SMTPOptions()
     /// Allow the development mailbox in production mode.
     public var allowDevelopmentMailboxInProduction = false
     /// Allow keys generated into the data directory in production mode.

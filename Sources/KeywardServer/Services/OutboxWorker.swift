@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 
 /// Delivers queued messages: leases due messages, sends each, and retries failures with
-/// exponential backoff (up to `maxAttempts`). Several nodes may run it against one database; the
+/// exponential backoff (up to `maxAttempts`); a permanent ``DeliveryFailure`` is given up on at once. Several nodes may run it against one database; the
 /// lease keeps them from sending a message twice. Stops at graceful shutdown.
 struct OutboxWorker: Service {
     let database: any KeywardDatabase
@@ -37,9 +37,10 @@ struct OutboxWorker: Service {
                 try await sender.send(message)
                 try await database.stores.outbox.markSent(id: message.id, at: clock.now())
             } catch {
-                let retryAt: Date? = message.attempts >= maxAttempts
+                let permanent = (error as? DeliveryFailure)?.isPermanent ?? false
+                let retryAt: Date? = permanent || message.attempts >= maxAttempts
                     ? nil : clock.now().addingTimeInterval(min(3600, pow(2, Double(message.attempts)) * 5))
-                logger.warning("message delivery failed", metadata: [
+                logger.log(level: retryAt == nil ? .error : .warning, "message delivery failed", metadata: [
                     "messageId": .string(message.id), "channel": .string(message.channel.rawValue),
                     "attempt": .stringConvertible(message.attempts), "error": .string(String(describing: error)),
                     "willRetry": .stringConvertible(retryAt != nil)])
