@@ -22,16 +22,6 @@ struct SMTPSenderTests {
                       subject: subject, body: body, code: nil, accountId: nil, createdAt: clock.now())
     }
 
-    /// The failure `operation` ends with, which must be a ``DeliveryFailure``.
-    func failure(_ operation: () async throws -> Void) async -> DeliveryFailure? {
-        do {
-            try await operation()
-            return nil
-        } catch {
-            return error as? DeliveryFailure
-        }
-    }
-
     @Test func aMessageCrossesStartTLSAndALoginAndArrivesExactlyAsWritten() async throws {
         let certificate = try TestCertificate()
         let body = """
@@ -79,7 +69,7 @@ struct SMTPSenderTests {
     @Test func aServerWithoutStartTLSNeverGetsTheMessageInTheClear() async throws {
         try await SMTPTestServer.with([]) { server in
             let sender = try SMTPSender(settings: settings(port: server.port), clock: clock)
-            let failure = await failure { try await sender.send(message()) }
+            let failure = await deliveryFailure { try await sender.send(message()) }
             #expect(failure?.isPermanent == false)
             #expect(failure?.description.contains("does not offer STARTTLS") == true)
             #expect(try server.received().isEmpty)
@@ -91,7 +81,7 @@ struct SMTPSenderTests {
         try await SMTPTestServer.with(certificate.serverOptions) { server in
             // The system's trust roots do not include the test's self-signed certificate.
             let sender = try SMTPSender(settings: settings(port: server.port), clock: clock)
-            let failure = await failure { try await sender.send(message()) }
+            let failure = await deliveryFailure { try await sender.send(message()) }
             #expect(failure?.isPermanent == false)
             #expect(try server.received().isEmpty)
         }
@@ -102,10 +92,10 @@ struct SMTPSenderTests {
         let options = certificate.serverOptions + ["--refuse", "gone@example.org", "--defer", "busy@example.org"]
         try await SMTPTestServer.with(options) { server in
             let sender = try SMTPSender(settings: settings(port: server.port, trust: certificate), clock: clock)
-            let gone = await failure { try await sender.send(message(to: "gone@example.org")) }
+            let gone = await deliveryFailure { try await sender.send(message(to: "gone@example.org")) }
             #expect(gone?.isPermanent == true)
             #expect(gone?.description.contains("550") == true)
-            let busy = await failure { try await sender.send(message(to: "busy@example.org")) }
+            let busy = await deliveryFailure { try await sender.send(message(to: "busy@example.org")) }
             #expect(busy?.isPermanent == false)
             #expect(busy?.description.contains("451") == true)
             #expect(try server.received().isEmpty)
@@ -116,7 +106,7 @@ struct SMTPSenderTests {
         let certificate = try TestCertificate()
         try await SMTPTestServer.with(certificate.serverOptions + ["--login", "keyward:right-password"]) { server in
             let sender = try SMTPSender(settings: settings(port: server.port, login: ("keyward", "wrong-password"), trust: certificate), clock: clock)
-            let failure = await failure { try await sender.send(message()) }
+            let failure = await deliveryFailure { try await sender.send(message()) }
             #expect(failure?.isPermanent == false)
             #expect(failure?.description.contains("AUTH") == true, "\(String(describing: failure))")
             #expect(failure?.description.contains("wrong-password") == false)
@@ -128,7 +118,7 @@ struct SMTPSenderTests {
         try await SMTPTestServer.with(["--silent"]) { server in
             let sender = try SMTPSender(settings: settings(port: server.port, timeout: 1), clock: clock)
             let started = Date()
-            let failure = await failure { try await sender.send(message()) }
+            let failure = await deliveryFailure { try await sender.send(message()) }
             #expect(failure?.description.contains("did not finish within 1 seconds") == true)
             #expect(Date().timeIntervalSince(started) < 5)
         }
@@ -149,14 +139,14 @@ struct SMTPSenderTests {
             }
         }
         let sender = try SMTPSender(settings: settings(port: Int(UInt16(bigEndian: address.sin_port))), clock: clock)
-        let failure = await failure { try await sender.send(message()) }
+        let failure = await deliveryFailure { try await sender.send(message()) }
         #expect(failure?.isPermanent == false)
         #expect(failure?.description.contains("could not connect") == true, "\(String(describing: failure))")
     }
 
     @Test func anAddressThatIsNotAnEmailIsGivenUpOnAtOnce() async throws {
         let sender = try SMTPSender(settings: settings(port: 25), clock: clock)
-        let failure = await failure { try await sender.send(message(to: "+4915112345678")) }
+        let failure = await deliveryFailure { try await sender.send(message(to: "+4915112345678")) }
         #expect(failure?.isPermanent == true)
     }
 
