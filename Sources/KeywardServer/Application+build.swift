@@ -157,9 +157,12 @@ private func assemble(
         ? DevelopmentMailboxSender(mailbox: database.stores.mailbox, clock: clock)
         : UnconfiguredSender()
     let smtp = try config.smtpSettings().map { try SMTPSender(settings: $0, clock: clock) }
-    let sender = ChannelRoutingSender(email: smtp ?? undelivered, sms: undelivered)
+    let smsSettings = try config.smsWebhookSettings()
+    // Made last: nothing may fail between here and the shutdown service that closes its client.
+    let smsWebhook = smsSettings.map(SMSWebhookSender.init)
+    let sender = ChannelRoutingSender(email: smtp ?? undelivered, sms: smsWebhook ?? undelivered)
     let outbox = OutboxWorker(database: database, sender: sender, clock: clock, logger: logger)
-    let resourcesService = ResourceShutdownService(database: database, passwords: passwords)
+    let resourcesService = ResourceShutdownService(database: database, passwords: passwords, smsWebhook: smsWebhook)
     let cleanup = CleanupService(database: database, clock: clock, logger: logger)
 
     let application = Application(
@@ -170,13 +173,15 @@ private func assemble(
     return (application, services)
 }
 
-/// Closes the database and the hashing threads when the server has stopped.
+/// Closes the database, the hashing threads and the SMS gateway client when the server has stopped.
 struct ResourceShutdownService: Service {
     let database: SQLKeywardDatabase
     let passwords: PasswordHasherPool
+    let smsWebhook: SMSWebhookSender?
 
     func run() async throws {
         try? await gracefulShutdown()
+        try? await smsWebhook?.shutdown()
         try await passwords.shutdown()
         try await database.close()
     }

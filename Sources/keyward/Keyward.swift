@@ -92,14 +92,20 @@ struct Serve: AsyncParsableCommand {
         say("Data directory: \(dataPath)")
         say("Database: \(config.databaseURL == nil ? "SQLite at \(dataPath)/keyward.sqlite" : "PostgreSQL")")
         let smtp = try? config.smtpSettings()
+        let sms = try? config.smsWebhookSettings()
         if let smtp {
             say("Email: SMTP to \(smtp.host):\(smtp.port) (\(smtp.security.rawValue)) from \(smtp.from.address)")
         }
-        if config.usesDevelopmentMailbox {
-            say("Development mailbox (\(smtp == nil ? "email and SMS" : "SMS")): http://\(config.host):\(config.port)/dev/mailbox")
-        } else {
-            let missing = smtp == nil ? "email or SMS" : "SMS"
-            say("Warning: no \(missing) delivery is configured (SMS delivery is not built yet); those codes and notices wait in the outbox and are retried until it is.")
+        if let sms {
+            say("SMS: posted to the gateway at \(sms.url.host ?? sms.url.absoluteString)")
+        }
+        let undelivered = [smtp == nil ? "email" : nil, sms == nil ? "SMS" : nil].compactMap { $0 }.joined(separator: " and ")
+        if !undelivered.isEmpty {
+            if config.usesDevelopmentMailbox {
+                say("Development mailbox (\(undelivered)): http://\(config.host):\(config.port)/dev/mailbox")
+            } else {
+                say("Warning: no \(undelivered) delivery is configured; those codes and notices wait in the outbox and are retried until it is.")
+            }
         }
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(config.host)
         if !loopback && !config.effectivePublicURL.hasPrefix("https://") {

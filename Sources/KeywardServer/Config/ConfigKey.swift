@@ -78,6 +78,12 @@ public struct ConfigKey: Sendable {
             c.smtp.trustRoots = v },
         ConfigKey("delivery.smtp.timeout", "KEYWARD_SMTP_TIMEOUT", "seconds one message's SMTP conversation may take before it is retried later (default 30)") { c, v in
             c.smtp.timeout = TimeInterval(try int(v, "delivery.smtp.timeout", 1...600)) },
+        ConfigKey("delivery.sms.webhookURL", "KEYWARD_SMS_WEBHOOK_URL", "SMS gateway endpoint that receives each SMS as a JSON POST {messageId, to, text}; https, or http only to this machine (default none: SMS is not sent)") { c, v in
+            c.sms.url = v },
+        ConfigKey("delivery.sms.webhookToken", "KEYWARD_SMS_WEBHOOK_TOKEN", "bearer token sent to the SMS gateway (default none)") { c, v in
+            c.sms.token = v },
+        ConfigKey("delivery.sms.timeout", "KEYWARD_SMS_TIMEOUT", "seconds one SMS request may take before it is retried later (default 15)") { c, v in
+            c.sms.timeout = TimeInterval(try int(v, "delivery.sms.timeout", 1...300)) },
         ConfigKey("password.policy", "KEYWARD_PASSWORD_POLICY", "exchange (default: 8-128 characters, upper, lower, digit) or nist (15+ characters)") { c, v in
             c.passwordPolicy = try choice(v, "password.policy", PasswordPolicy.Preset.self) },
         ConfigKey("password.argon2.memoryKiB", "KEYWARD_ARGON2_MEMORY_KIB", "Argon2id memory in KiB (default 19456)") { c, v in

@@ -26,7 +26,31 @@ public struct SMTPOptions: Sendable {
     public init() {}
 }
 
+/// The `delivery.sms.*` keys as given. ``KeywardConfig/smsWebhookSettings()`` checks them.
+public struct SMSWebhookOptions: Sendable {
+    /// The gateway endpoint, or `nil` for no SMS delivery.
+    public var url: String?
+    /// Its bearer token, if it wants one.
+    public var token: String?
+    /// Seconds one request may take.
+    public var timeout: TimeInterval = 15
+
+    /// No SMS delivery.
+    public init() {}
+}
+
 extension KeywardConfig {
+    /// The SMS gateway settings in force, or `nil` when none is configured. Throws a
+    /// ``StartupError`` naming the key to fix.
+    public func smsWebhookSettings() throws -> SMSWebhookSettings? {
+        guard let url = sms.url, !url.isEmpty else { return nil }
+        do {
+            return try SMSWebhookSettings(url: url, token: sms.token, timeout: sms.timeout)
+        } catch {
+            throw StartupError("\(error)")
+        }
+    }
+
     /// The SMTP settings in force, or `nil` when no mail server is configured. Throws a
     /// ``StartupError`` naming the key to fix when the settings cannot be used together.
     public func smtpSettings() throws -> SMTPSettings? {

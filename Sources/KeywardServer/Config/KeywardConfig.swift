@@ -36,6 +36,8 @@ public struct KeywardConfig: Sendable {
     public var developmentMailbox: Bool?
     /// The mail server email goes through.
     public var smtp = SMTPOptions()
+    /// The SMS gateway SMS goes to.
+    public var sms = SMSWebhookOptions()
     /// Allow the development mailbox in production mode.
     public var allowDevelopmentMailboxInProduction = false
     /// Allow keys generated into the data directory in production mode.
