@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 public import Foundation
 
 /// HOTP (RFC 4226) and TOTP (RFC 6238): the codes authenticator apps show.

@@ -1,5 +1,5 @@
 public import KeywardCore
-public import Foundation
+import Foundation
 
 /// The development "sender": keeps every message in the development mailbox, shown at
 /// `/dev/mailbox`, instead of sending it. Never used in production unless explicitly allowed.

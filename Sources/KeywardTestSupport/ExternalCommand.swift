@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Runs the real tools tests compare against (`oathtool`, `python3` with `pyotp`, `zbarimg`).
 public enum ExternalCommand {

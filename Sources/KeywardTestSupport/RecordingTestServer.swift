@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Glibc
 
 /// What a test server (a script in `Tests/support`) writes down about each request it accepts.

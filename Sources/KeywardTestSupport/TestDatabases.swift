@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import KeywardCore
 public import KeywardStorage
 import Logging

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension KeywardError {
     /// The method is not one of `email_code`, `sms_code`, `totp`.

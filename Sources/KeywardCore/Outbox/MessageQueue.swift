@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import KeywardCrypto
 
 /// Queues messages to people, adding the account's anti-phishing code to every email so that its

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import KeywardCrypto
 
 /// What enrolment shows the person, once: the key to type or keep, and the same as a URI and QR code.

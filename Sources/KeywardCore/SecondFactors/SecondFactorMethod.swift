@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A way to prove, after the password, that the person holds the account's second factor.
 public enum SecondFactorMethod: String, Sendable, CaseIterable, Codable {

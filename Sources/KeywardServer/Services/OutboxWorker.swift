@@ -4,8 +4,9 @@ import Logging
 import ServiceLifecycle
 
 /// Delivers queued messages: leases due messages, sends each, and retries failures with
-/// exponential backoff (up to `maxAttempts`); a permanent ``DeliveryFailure`` is given up on at once. Several nodes may run it against one database; the
-/// lease keeps them from sending a message twice. Stops at graceful shutdown.
+/// exponential backoff (up to `maxAttempts`); a permanent ``DeliveryFailure`` is given up on at
+/// once. Several nodes may run it against one database; the lease keeps them from sending a
+/// message twice. Stops at graceful shutdown.
 struct OutboxWorker: Service {
     let database: any KeywardDatabase
     let sender: any MessageSender

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import KeywardCrypto
 
 /// Changes to a signed-in account's security: password, authenticator app, anti-phishing code.
