@@ -23,8 +23,7 @@ public struct SMSWebhookSettings: Sendable {
               scheme == "https" || scheme == "http" else {
             throw Invalid(description: "delivery.sms.webhookURL: \(text) is not an http(s) URL such as https://sms.example.com/send")
         }
-        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-        guard scheme == "https" || loopback else {
+        guard scheme == "https" || isLoopbackHost(host) else {
             throw Invalid(description: "delivery.sms.webhookURL must use https (plain http only to this machine): messages carry sign-in codes")
         }
         self.url = url

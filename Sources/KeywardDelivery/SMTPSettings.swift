@@ -41,7 +41,7 @@ public struct SMTPSettings: Sendable {
     /// Settings checked for the rules that keep mail and credentials safe.
     public init(host: String, port: Int, security: Security, username: String?, password: String?,
                 from: MailAddress, heloName: String, trustRootsFile: String?, timeout: TimeInterval) throws {
-        if security == .none && !Self.isLoopback(host) {
+        if security == .none && !isLoopbackHost(host) {
             throw Invalid(description: "delivery.smtp.security=none is allowed only for a relay on this machine (localhost, 127.0.0.1 or ::1), not \(host); use starttls or tls")
         }
         if security == .none && username != nil {
@@ -63,8 +63,10 @@ public struct SMTPSettings: Sendable {
         self.trustRootsFile = trustRootsFile
         self.timeout = timeout
     }
+}
 
-    private static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+/// Whether `host` names this machine (`localhost`, 127.0.0.0/8 or `::1`): the only place
+/// Keyward sends anything unencrypted.
+func isLoopbackHost(_ host: String) -> Bool {
+    host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
 }

@@ -201,6 +201,15 @@ def wait_for_resend_interval(base_url: str, to: str):
         wait_until(next_code_allowed_at(base_url, to, resend_interval_of(base_url)))
 
 
+def click_for_post(page, button, path_suffix: str):
+    """Clicks ``button``; returns the response to the post whose URL ends with ``path_suffix``
+    once the page it leads to has loaded."""
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(path_suffix)) as posted:
+        with page.expect_navigation():
+            button.click()
+    return posted.value
+
+
 def seconds_left(page) -> int:
     """The number of seconds the resend countdown (``#resend-countdown``) shows."""
     text = page.locator("#resend-countdown").inner_text()

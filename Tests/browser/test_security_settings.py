@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pyotp
 
-from conftest import (SHOTS, STRONG_PASSWORD, choose_new_password, enter_login_code, enter_recovery_code,
+from conftest import (click_for_post, SHOTS, STRONG_PASSWORD, choose_new_password, enter_login_code, enter_recovery_code,
                       latest_code, mailbox, mask_pattern, new_context, newest_code, password_step, path_of, register,
                       screenshot, sign_in, sign_in_with_code, start_recovery, submit_form, unique_email,
                       unique_phone, wait_for_message, wait_for_resend_interval)
@@ -45,15 +45,6 @@ OUTBOX_SETTLE = 1.0
 
 def alert(page, code: str):
     return page.locator(f".alert[data-code='{code}']")
-
-
-def click_for_post(page, button, path_suffix: str):
-    """Clicks ``button``; returns the response to the post whose URL ends with ``path_suffix``
-    once the page it leads to has loaded."""
-    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(path_suffix)) as posted:
-        with page.expect_navigation():
-            button.click()
-    return posted.value
 
 
 def sign_out(page):

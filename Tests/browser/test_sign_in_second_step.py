@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import (COUNTDOWN_RESEND_INTERVAL, STRONG_PASSWORD, enter_login_code, latest_code, mailbox, mask_pattern,
+from conftest import (click_for_post, COUNTDOWN_RESEND_INTERVAL, STRONG_PASSWORD, enter_login_code, latest_code, mailbox, mask_pattern,
                       new_context, newest_code, password_step, path_of, register, screenshot, seconds_left, sign_in,
                       unique_email, unique_phone, wait_for_message)
 
@@ -36,15 +36,6 @@ def cookie_attributes(set_cookie: str) -> tuple[str, str, dict[str, str]]:
         key, _, attribute_value = attribute.partition("=")
         parsed[key.lower()] = attribute_value
     return name, value, parsed
-
-
-def click_for_post(page, button, path_suffix: str):
-    """Clicks ``button``; returns the response to the post whose URL ends with ``path_suffix``
-    once the page it leads to has loaded."""
-    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith(path_suffix)) as posted:
-        with page.expect_navigation():
-            button.click()
-    return posted.value
 
 
 def another_code(code: str, *avoid: str | None) -> str:
