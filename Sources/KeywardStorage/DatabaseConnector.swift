@@ -15,9 +15,11 @@ public enum DatabaseConnector {
         public let description: String
     }
 
-    /// Opens the database at `url`. PostgreSQL gets a pool of `postgresConnections` connections per
-    /// event loop; SQLite one serialized connection with WAL and a 5 s busy timeout.
-    public static func open(url: String, logger: Logger, postgresConnections: Int = 4) async throws -> SQLKeywardDatabase {
+    /// Opens the database at `url`. PostgreSQL gets a pool of at most `postgresConnections`
+    /// connections in all, so that an operator can size it against the server's
+    /// `max_connections` whatever the number of cores; SQLite one serialized connection on a thread of
+    /// its own, with WAL and a 5 s busy timeout.
+    public static func open(url: String, logger: Logger, postgresConnections: Int = 8) async throws -> SQLKeywardDatabase {
         if url == "sqlite::memory:" {
             return try await openSQLite(storage: .memory, logger: logger)
         }
@@ -33,11 +35,13 @@ public enum DatabaseConnector {
             } catch {
                 throw ConnectError(description: "the PostgreSQL URL could not be read (\(error)); use postgres://user:password@host:5432/database")
             }
+            // One event loop owns the whole pool: a pool per loop would multiply the connections
+            // by the number of cores. Decoding replies is cheap next to the work around it.
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
-                maxConnectionsPerEventLoop: postgresConnections,
+                maxConnectionsPerEventLoop: max(1, postgresConnections),
                 logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton)
+                on: MultiThreadedEventLoopGroup.singleton.next())
             let sql = pool.database(logger: logger).sql()
             let closer = PoolCloser(pool: pool)
             let database = SQLKeywardDatabase(sql: sql, dialect: .postgres) { try await closer.pool.shutdownAsync() }
@@ -53,7 +57,18 @@ public enum DatabaseConnector {
     }
 
     private static func openSQLite(storage: SQLiteConnection.Storage, logger: Logger) async throws -> SQLKeywardDatabase {
-        let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+        // The one connection gets a thread of its own: a statement waiting out another process's
+        // lock (up to the busy timeout) then holds only that thread, not a shared pool's.
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: storage, threadPool: thread, logger: logger,
+                                                         on: MultiThreadedEventLoopGroup.singleton.any())
+        } catch {
+            try? await thread.shutdownGracefully()
+            throw error
+        }
         let base = connection.sql(queryLogLevel: .trace)
         if case .file = storage {
             try await base.raw("PRAGMA journal_mode = WAL").run()
@@ -62,7 +77,10 @@ public enum DatabaseConnector {
         try await base.raw("PRAGMA busy_timeout = 5000").run()
         try await base.raw("PRAGMA foreign_keys = ON").run()
         let serialized = SerializedSQLDatabase(base: base, lock: AsyncLock())
-        return SQLKeywardDatabase(sql: serialized, dialect: .sqlite) { try await connection.close() }
+        return SQLKeywardDatabase(sql: serialized, dialect: .sqlite) {
+            try await connection.close()
+            try await thread.shutdownGracefully()
+        }
     }
 }
 

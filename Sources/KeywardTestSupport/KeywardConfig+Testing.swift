@@ -13,6 +13,8 @@ extension KeywardConfig {
         config.dataDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("keyward-test-\(UUID().uuidString)").path
         config.databaseURL = databaseURL
+        // Dozens of tests hold an application open at once against one PostgreSQL server.
+        config.databasePoolSize = 2
         config.hmacKey = Data(SecureRandom.bytes(32)).base64EncodedString()
         config.sealingKey = Data(SecureRandom.bytes(32)).base64EncodedString()
         config.developmentMailbox = true

@@ -46,8 +46,8 @@ public struct ConfigKey: Sendable {
         ConfigKey("platform.name", "KEYWARD_PLATFORM_NAME", "name shown in pages and messages (default Keyward)") { c, v in c.platformName = v },
         ConfigKey("storage.dataDir", "KEYWARD_DATA_DIR", "data directory for SQLite and generated keys (default ./.keyward)") { c, v in c.dataDirectory = v },
         ConfigKey("storage.databaseURL", "KEYWARD_DATABASE_URL", "postgres://user:pass@host/db or sqlite:///path (default SQLite in the data directory)") { c, v in c.databaseURL = v },
-        ConfigKey("storage.poolSize", "KEYWARD_DATABASE_POOL_SIZE", "PostgreSQL connections per event loop (default 4)") { c, v in
-            c.databasePoolSize = try int(v, "storage.poolSize", 1...64) },
+        ConfigKey("storage.poolSize", "KEYWARD_DATABASE_POOL_SIZE", "PostgreSQL connections at most, in all (default 8)") { c, v in
+            c.databasePoolSize = try int(v, "storage.poolSize", 1...256) },
         ConfigKey("keys.hmac", "KEYWARD_HMAC_KEY", "base64 of 32 random bytes keying token and code hashes (default generated into the data directory)") { c, v in
             c.hmacKey = try key(v, "keys.hmac") },
         ConfigKey("keys.sealing", "KEYWARD_SEALING_KEY", "base64 of 32 random bytes sealing secrets at rest (default generated into the data directory)") { c, v in

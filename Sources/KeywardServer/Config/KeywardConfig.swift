@@ -25,8 +25,8 @@ public struct KeywardConfig: Sendable {
     public var dataDirectory: String = ".keyward"
     /// `postgres://…`, `sqlite:///path`, or `nil` for SQLite in the data directory.
     public var databaseURL: String?
-    /// PostgreSQL connections per event loop.
-    public var databasePoolSize: Int = 4
+    /// PostgreSQL connections at most, in all.
+    public var databasePoolSize: Int = 8
     /// Name shown in pages and messages.
     public var platformName: String = "Keyward"
     /// The public base URL, used in messages; defaults to `http://host:port`.
