@@ -138,6 +138,11 @@ extension KeywardError {
         KeywardError(code: "server.busy", status: 503, details: ["retryAfter": .int(seconds)])
     }
 
+    /// The database is out of reach or too busy for the moment. Retry after `seconds`.
+    public static func storageUnavailable(retryAfter seconds: Int) -> KeywardError {
+        KeywardError(code: "storage.unavailable", status: 503, details: ["retryAfter": .int(seconds)])
+    }
+
     /// Wrong passwords locked the account until `until`; every attempt meanwhile extends the lock.
     public static func accountLocked(until: Date, now: Date) -> KeywardError {
         KeywardError(code: "account.locked", status: 423,

@@ -121,6 +121,9 @@ public struct MessageCatalogue: Sendable {
         "server.busy": Entry(
             title: "Busy, try again shortly",
             detail: "The server is handling many sign-ins right now. Try again in {wait}."),
+        "storage.unavailable": Entry(
+            title: "Temporarily unavailable",
+            detail: "The service cannot reach its database for a moment. Try again in {wait}; if this keeps happening, contact support."),
         "password.invalid": Entry(
             title: "Password does not meet the rules",
             detail: "Choose a password that meets every rule listed."),

@@ -1,10 +1,12 @@
 import Hummingbird
 import KeywardCore
+import KeywardStorage
 import Logging
 
 /// Turns every error into an answer the client can act on: `application/problem+json` under
 /// `/api`, a page with the catalogue's sentence elsewhere. Anything unexpected is logged (never
-/// with request bodies) and answered `internal.error` — never a bare 500 page.
+/// with request bodies) and answered `internal.error` — never a bare 500 page. A database that is
+/// out of reach for the moment is answered `storage.unavailable` (503 with Retry-After).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = KeywardRequestContext
     let pages: PageRenderer
@@ -16,6 +18,11 @@ struct ErrorMiddleware: RouterMiddleware {
             var keywardError = KeywardError.from(error)
             if keywardError?.code == "request.too_large" {
                 keywardError = .requestTooLarge(limit: context.bodyLimit)
+            }
+            if keywardError == nil, StorageFailure.isTransient(error) {
+                context.logger.warning("database unavailable", metadata: [
+                    "path": .string(request.uri.path), "error": .string(String(reflecting: error))])
+                keywardError = .storageUnavailable(retryAfter: 2)
             }
             if keywardError == nil {
                 context.logger.error("request failed", metadata: [
