@@ -181,8 +181,11 @@ struct ResourceShutdownService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
+        // Every resource is closed, even when another fails to close or the run was cancelled.
         try? await smsWebhook?.shutdown()
-        try await passwords.shutdown()
-        try await database.close()
+        var failure: (any Error)?
+        do { try await passwords.shutdown() } catch { failure = error }
+        do { try await database.close() } catch { failure = failure ?? error }
+        if let failure { throw failure }
     }
 }

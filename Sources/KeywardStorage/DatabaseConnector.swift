@@ -78,7 +78,14 @@ public enum DatabaseConnector {
         try await base.raw("PRAGMA foreign_keys = ON").run()
         let serialized = SerializedSQLDatabase(base: base, lock: AsyncLock())
         return SQLKeywardDatabase(sql: serialized, dialect: .sqlite) {
-            try await connection.close()
+            do {
+                // The future form: the async one gives up when the task is cancelled, leaving the
+                // file open, and a shutdown after a failure runs cancelled.
+                try await connection.close().get()
+            } catch {
+                try? await thread.shutdownGracefully()
+                throw error
+            }
             try await thread.shutdownGracefully()
         }
     }

@@ -8,9 +8,15 @@ import Testing
 
 @Suite struct RecoveryAPITests {
     /// Waits for a message to `destination` whose subject contains `subject`.
-    static func message(_ api: TestAPI, to destination: String, subject: String) async throws -> [String: Any] {
+    /// The newest message to `destination` whose subject contains `subject` (and whose body
+    /// contains `body`, when given), waiting for the outbox to deliver it.
+    static func message(_ api: TestAPI, to destination: String, subject: String,
+                        body: String? = nil) async throws -> [String: Any] {
         for _ in 0..<250 {
-            if let found = try await api.messages(to: destination).first(where: { ($0["subject"] as? String)?.contains(subject) == true }) {
+            if let found = try await api.messages(to: destination).first(where: { message in
+                (message["subject"] as? String)?.contains(subject) == true
+                    && body.map { (message["body"] as? String)?.contains($0) == true } ?? true
+            }) {
                 return found
             }
             try await Task.sleep(for: .milliseconds(20))
