@@ -161,7 +161,10 @@ private func assemble(
     // Made last: nothing may fail between here and the shutdown service that closes its client.
     let smsWebhook = smsSettings.map(SMSWebhookSender.init)
     let sender = ChannelRoutingSender(email: smtp ?? undelivered, sms: smsWebhook ?? undelivered)
-    let outbox = OutboxWorker(database: database, sender: sender, clock: clock, logger: logger)
+    // A lease outlasts the slowest send several times over, so that no other node takes a message
+    // that is still being sent.
+    let outbox = OutboxWorker(database: database, sender: sender, clock: clock, logger: logger,
+                              lease: max(120, 4 * max(config.smtp.timeout, config.sms.timeout)))
     let resourcesService = ResourceShutdownService(database: database, passwords: passwords, smsWebhook: smsWebhook)
     let cleanup = CleanupService(database: database, clock: clock, logger: logger)
 

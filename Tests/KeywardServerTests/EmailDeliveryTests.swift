@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    @Test func aMailServerThatHangsHoldsUpNeitherTheSMSCodesNorOtherEmail() async throws {
+        try await SMTPTestServer.with(["--silent"]) { smtp in
+            var config = KeywardConfig.testing()
+            config.smtp.host = "localhost"
+            config.smtp.port = smtp.port
+            config.smtp.from = "security@keyward.test"
+            config.smtp.timeout = 60
+            try await withKeyward(config) { api, services in
+                // Each of these emails now waits on a server that never answers, for up to a minute.
+                for index in 0..<3 { _ = try await api.register("stuck\(index)@example.org") }
+                // The SMS code arrives while they wait (newestCode gives up after 5 s).
+                _ = try await api.register("+4915112345679")
+                #expect(try await api.newestCode(for: "+4915112345679").count == 6)
+                #expect(try await services.database.stores.outbox.pendingCount() == 3)
+            }
+        }
+    }
+
     @Test func smtpSettingsThatCannotWorkStopTheServerWithOneLineNamingTheKey() async throws {
         func refusal(_ change: (inout KeywardConfig) -> Void) async -> String {
             var config = KeywardConfig.testing()

@@ -179,22 +179,28 @@ import Testing
             }
             let lease = now.addingTimeInterval(60)
             let (first, second) = try await (
-                database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 2),
-                database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 2))
+                database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 2, excluding: []),
+                database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 2, excluding: []))
             let leased = (first + second).map(\.id)
             #expect(Set(leased) == ["m0", "m1", "m2"])
             #expect(leased.count == 3)
-            #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 10).isEmpty)
+            #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 10, excluding: []).isEmpty)
 
             try await database.stores.outbox.markSent(id: "m0", at: now)
             try await database.stores.outbox.markFailed(id: "m1", error: "smtp down", retryAt: now.addingTimeInterval(120))
             try await database.stores.outbox.markFailed(id: "m2", error: "rejected", retryAt: nil)
             #expect(try await database.stores.outbox.pendingCount() == 1)
-            #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(119), leaseUntil: lease, limit: 10).isEmpty)
-            let retried = try await database.stores.outbox.claimDue(now: now.addingTimeInterval(120), leaseUntil: lease, limit: 10)
+            #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(119), leaseUntil: lease, limit: 10, excluding: []).isEmpty)
+            let retried = try await database.stores.outbox.claimDue(now: now.addingTimeInterval(120), leaseUntil: lease, limit: 10, excluding: [])
             #expect(retried.map(\.id) == ["m1"])
             #expect(retried.first?.attempts == 2)
             #expect(retried.first?.body == "code 123456")
+            // A worker still sending m1 past its lease never leases it again; another worker may.
+            let late = now.addingTimeInterval(600)
+            #expect(try await database.stores.outbox.claimDue(now: late, leaseUntil: late.addingTimeInterval(60), limit: 10,
+                                                              excluding: ["m1"]).isEmpty)
+            #expect(try await database.stores.outbox.claimDue(now: late, leaseUntil: late.addingTimeInterval(60), limit: 10,
+                                                              excluding: ["m0", "m2"]).map(\.id) == ["m1"])
         }
     }
 

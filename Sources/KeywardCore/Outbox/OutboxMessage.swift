@@ -43,8 +43,9 @@ public protocol OutboxStore: Sendable {
     func enqueue(_ message: OutboxMessage) async throws
 
     /// Leases up to `limit` messages that are due, so that no other worker takes them until
-    /// `leaseUntil`; each lease counts as an attempt.
-    func claimDue(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage]
+    /// `leaseUntil`; each lease counts as an attempt. Messages in `excluding` (those the caller is
+    /// still sending) are never leased again, however late their lease.
+    func claimDue(now: Date, leaseUntil: Date, limit: Int, excluding: Set<String>) async throws -> [OutboxMessage]
 
     /// Marks a message delivered and clears its body and code.
     func markSent(id: String, at: Date) async throws

@@ -3,51 +3,121 @@ import KeywardCore
 import Logging
 import ServiceLifecycle
 
-/// Delivers queued messages: leases due messages, sends each, and retries failures with
-/// exponential backoff (up to `maxAttempts`); a permanent ``DeliveryFailure`` is given up on at
-/// once. Several nodes may run it against one database; the lease keeps them from sending a
-/// message twice. Stops at graceful shutdown.
+/// Delivers queued messages: leases due messages and sends up to `maxInFlight` of them at once,
+/// so that one slow mail server or gateway holds up only its own messages, never the sign-in code
+/// queued behind them. Failures are retried with exponential backoff (up to `maxAttempts`); a
+/// permanent ``DeliveryFailure`` is given up on at once. Several nodes may run it against one
+/// database; the lease, longer than any send may take, keeps them from sending a message twice,
+/// and a node never re-leases a message it is still sending. At graceful shutdown it stops
+/// leasing and gives the messages in flight `shutdownGrace` to finish.
 struct OutboxWorker: Service {
     let database: any KeywardDatabase
     let sender: any MessageSender
     let clock: any KeywardClock
     let logger: Logger
     var pollInterval: Duration = .milliseconds(200)
-    var batchSize = 20
+    var maxInFlight = 16
     var maxAttempts = 8
-    var lease: TimeInterval = 60
+    /// How long a leased message is left to its node; more than the longest a send may take.
+    var lease: TimeInterval = 120
+    /// How long messages in flight may take to finish at graceful shutdown.
+    var shutdownGrace: Duration = .seconds(5)
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let delivered = (try? await deliverDue()) ?? 0
-                if delivered == 0 {
-                    try? await Task.sleep(for: pollInterval)
+        await withTaskGroup(of: String?.self) { group in
+            var inFlight = Set<String>()
+            var ticking = false
+            var unreachable = false
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                var claimed = 0
+                if inFlight.count < maxInFlight {
+                    var due: [OutboxMessage] = []
+                    do {
+                        due = try await claim(limit: maxInFlight - inFlight.count, excluding: inFlight)
+                        if unreachable { logger.notice("the outbox can be read again") }
+                        unreachable = false
+                    } catch {
+                        // Said once per outage, not at every poll.
+                        if !unreachable {
+                            logger.warning("the outbox cannot be read; retrying", metadata: ["error": .string(String(reflecting: error))])
+                        }
+                        unreachable = true
+                    }
+                    for message in due {
+                        inFlight.insert(message.id)
+                        group.addTask {
+                            await deliver(message)
+                            return message.id
+                        }
+                    }
+                    claimed = due.count
+                }
+                // A full lease may mean more are due; otherwise wait for a send to end or a tick.
+                if claimed > 0 && inFlight.count < maxInFlight { continue }
+                if !ticking {
+                    ticking = true
+                    group.addTask {
+                        try? await Task.sleep(for: pollInterval)
+                        return nil
+                    }
+                }
+                switch await group.next() {
+                case .some(.some(let finished)): inFlight.remove(finished)
+                case .some(.none): ticking = false
+                case .none: break
                 }
             }
+            // Messages in flight get a few seconds to finish; any still going then are cancelled,
+            // recorded as failed and tried again later (by this node after a restart, or another).
+            let deadline = ContinuousClock.now + shutdownGrace
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return nil
+            }
+            while !inFlight.isEmpty, let next = await group.next() {
+                if let finished = next {
+                    inFlight.remove(finished)
+                } else if ContinuousClock.now >= deadline {
+                    group.cancelAll()
+                }
+            }
+            group.cancelAll()
         }
     }
 
-    /// Sends every due message once; returns how many were leased.
-    @discardableResult
-    func deliverDue() async throws -> Int {
+    /// Leases up to `limit` due messages, leaving out those this node is still sending.
+    private func claim(limit: Int, excluding inFlight: Set<String>) async throws -> [OutboxMessage] {
         let now = clock.now()
-        let due = try await database.stores.outbox.claimDue(now: now, leaseUntil: now.addingTimeInterval(lease), limit: batchSize)
-        for message in due {
+        return try await database.stores.outbox.claimDue(now: now, leaseUntil: now.addingTimeInterval(lease),
+                                                         limit: limit, excluding: inFlight)
+    }
+
+    /// Sends one leased message and records the outcome.
+    private func deliver(_ message: OutboxMessage) async {
+        do {
+            try await sender.send(message)
+        } catch {
+            let permanent = (error as? DeliveryFailure)?.isPermanent ?? false
+            let retryAt: Date? = permanent || message.attempts >= maxAttempts
+                ? nil : clock.now().addingTimeInterval(min(3600, pow(2, Double(message.attempts)) * 5))
+            logger.log(level: retryAt == nil ? .error : .warning, "message delivery failed", metadata: [
+                "messageId": .string(message.id), "channel": .string(message.channel.rawValue),
+                "attempt": .stringConvertible(message.attempts), "error": .string(String(describing: error)),
+                "willRetry": .stringConvertible(retryAt != nil)])
             do {
-                try await sender.send(message)
-                try await database.stores.outbox.markSent(id: message.id, at: clock.now())
-            } catch {
-                let permanent = (error as? DeliveryFailure)?.isPermanent ?? false
-                let retryAt: Date? = permanent || message.attempts >= maxAttempts
-                    ? nil : clock.now().addingTimeInterval(min(3600, pow(2, Double(message.attempts)) * 5))
-                logger.log(level: retryAt == nil ? .error : .warning, "message delivery failed", metadata: [
-                    "messageId": .string(message.id), "channel": .string(message.channel.rawValue),
-                    "attempt": .stringConvertible(message.attempts), "error": .string(String(describing: error)),
-                    "willRetry": .stringConvertible(retryAt != nil)])
                 try await database.stores.outbox.markFailed(id: message.id, error: String(describing: error), retryAt: retryAt)
+            } catch {
+                // The lease runs out and the message is tried again.
+                logger.error("could not record a failed delivery", metadata: [
+                    "messageId": .string(message.id), "error": .string(String(reflecting: error))])
             }
+            return
         }
-        return due.count
+        do {
+            try await database.stores.outbox.markSent(id: message.id, at: clock.now())
+        } catch {
+            logger.error("a message was sent but could not be recorded as sent; it may be sent again when its lease ends",
+                         metadata: ["messageId": .string(message.id), "error": .string(String(reflecting: error))])
+        }
     }
 }

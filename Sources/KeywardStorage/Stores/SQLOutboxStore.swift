@@ -17,14 +17,17 @@ struct SQLOutboxStore: OutboxStore {
             """).run()
     }
 
-    func claimDue(now: Date, leaseUntil: Date, limit: Int) async throws -> [OutboxMessage] {
+    func claimDue(now: Date, leaseUntil: Date, limit: Int, excluding: Set<String>) async throws -> [OutboxMessage] {
         let nowMs = now.unixMilliseconds
+        let notExcluded: SQLQueryString = excluding.isEmpty
+            ? "" : "AND id NOT IN (\(binds: excluding.sorted() as [any Encodable & Sendable]))"
         return try await sql.raw("""
             UPDATE outbox SET lease_until = \(bind: leaseUntil.unixMilliseconds), attempts = attempts + 1
             WHERE id IN (
                 SELECT id FROM outbox
                 WHERE status = 'pending' AND next_attempt_at <= \(bind: nowMs)
                   AND (lease_until IS NULL OR lease_until <= \(bind: nowMs))
+                  \(notExcluded)
                 ORDER BY created_at
                 LIMIT \(bind: Int64(limit))
                 \(unsafeRaw: dialect.skipLockedClause)
