@@ -5,6 +5,7 @@ import KeywardDelivery
 import KeywardStorage
 public import Logging
 import Foundation
+import HTTPTypes
 import ServiceLifecycle
 
 /// The parts of a running Keyward, built once by ``buildApplication(config:clock:)``.
@@ -102,11 +103,13 @@ private func assemble(
     let authenticators = Authenticators(sealer: sealer, clock: clock, settings: config.effectiveAuthenticator)
     let step = SecondFactorStep(database: database, codes: codes, authenticators: authenticators, guardian: guardian,
                                 clock: clock)
+    let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
-        codes: codes, sessions: sessions, clock: clock)
+        codes: codes, sessions: sessions, recognition: recognition, clock: clock)
     let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guardian: guardian, step: step,
-                              limits: config.rateLimits, clock: clock, revealAccountExistence: config.revealAccountExistence,
+                              limits: config.rateLimits, recognition: recognition, clock: clock,
+                              revealAccountExistence: config.revealAccountExistence,
                               strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
     let recoveries = RecoveryService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,
@@ -133,6 +136,7 @@ private func assemble(
     let router = Router(context: KeywardRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ClientOriginMiddleware(trustedProxies: config.trustedProxies.compactMap(IPRange.init),
+                                                  countryHeader: config.countryHeader.flatMap { HTTPField.Name($0) },
                                                   bodyLimit: config.maxBodyBytes))
     router.add(middleware: ErrorMiddleware(pages: pages))
     router.add(middleware: SessionMiddleware(sessions: sessions))

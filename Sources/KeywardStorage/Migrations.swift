@@ -195,5 +195,17 @@ enum Migrations {
             "ALTER TABLE accounts ADD COLUMN anti_phishing_sealed TEXT",
             "ALTER TABLE sessions ADD COLUMN reauthenticated_at BIGINT",
         ]),
+        Migration(version: 5, name: "networks and countries accounts are used from", statements: [
+            """
+            CREATE TABLE known_locations (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                value TEXT NOT NULL,
+                first_seen_at BIGINT NOT NULL,
+                last_seen_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, kind, value)
+            )
+            """,
+        ]),
     ]
 }

@@ -71,6 +71,7 @@ struct SQLStores: KeywardStores {
     }
     var holds: any SecurityHoldStore { SQLSecurityHoldStore(sql: sql) }
     var devices: any KnownDeviceStore { SQLKnownDeviceStore(sql: sql) }
+    var locations: any KnownLocationStore { SQLKnownLocationStore(sql: sql) }
     var authenticators: any AuthenticatorStore { SQLAuthenticatorStore(sql: sql) }
 }
 

@@ -103,26 +103,30 @@ struct TestAPI {
     /// out the resend interval on the clock when a code went to the destination just before. Returns
     /// the last reply: the session on success, or the refusal of whichever step refused.
     func signIn(_ identifier: String, _ password: String = "Tr4velling-Lynx", deviceName: String? = nil,
-                deviceId: String? = nil, destination: String? = nil) async throws -> Reply {
-        let first = try await login(identifier, password, deviceName: deviceName, deviceId: deviceId)
+                deviceId: String? = nil, destination: String? = nil, headers: HTTPFields = [:]) async throws -> Reply {
+        let first = try await login(identifier, password, deviceName: deviceName, deviceId: deviceId, headers: headers)
         guard first.status == 200, let flowId = first["flowId"] as? String,
               let method = (first["methods"] as? [String])?.first(where: { $0 != "totp" })
         else { return first }
         let to = destination ?? identifier.lowercased()
         let known = try await knownCodes(to: to)
-        let sent = try await sendCode(flowId: flowId, path: "login", channel: method == "sms_code" ? "sms" : "email")
+        let sent = try await sendCode(flowId: flowId, path: "login", channel: method == "sms_code" ? "sms" : "email",
+                                      headers: headers)
         guard sent.status == 202 else { return sent }
         let code = try await newestCode(for: to, excluding: known)
-        return try await call(.post, "/api/v1/login/\(flowId)/verify", json: ["method": method, "code": code])
+        return try await call(.post, "/api/v1/login/\(flowId)/verify", json: ["method": method, "code": code], headers: headers)
     }
 
     /// Asks for a code in a second-factor flow (`login` or `account/reauth`), first moving the clock
     /// past the resend interval when the destination had a code moments ago.
-    func sendCode(flowId: String, path: String, channel: String, token: String? = nil) async throws -> Reply {
-        let reply = try await call(.post, "/api/v1/\(path)/\(flowId)/send-code", json: ["channel": channel], token: token)
+    func sendCode(flowId: String, path: String, channel: String, token: String? = nil,
+                  headers: HTTPFields = [:]) async throws -> Reply {
+        let reply = try await call(.post, "/api/v1/\(path)/\(flowId)/send-code", json: ["channel": channel], token: token,
+                                   headers: headers)
         guard reply.code == "code.resend_too_soon", let wait = reply["retryAfter"] as? Int else { return reply }
         clock.advance(by: TimeInterval(wait))
-        return try await call(.post, "/api/v1/\(path)/\(flowId)/send-code", json: ["channel": channel], token: token)
+        return try await call(.post, "/api/v1/\(path)/\(flowId)/send-code", json: ["channel": channel], token: token,
+                              headers: headers)
     }
 
     /// The session token of a successful ``signIn(_:_:deviceName:destination:)``.
@@ -136,11 +140,11 @@ struct TestAPI {
 
     /// The password step of a sign-in, returning the reply.
     func login(_ identifier: String, _ password: String = "Tr4velling-Lynx", deviceName: String? = nil,
-               deviceId: String? = nil) async throws -> Reply {
+               deviceId: String? = nil, headers: HTTPFields = [:]) async throws -> Reply {
         var body: [String: Any] = ["identifier": identifier, "password": password]
         if let deviceName { body["deviceName"] = deviceName }
         if let deviceId { body["deviceId"] = deviceId }
-        return try await call(.post, "/api/v1/login", json: body)
+        return try await call(.post, "/api/v1/login", json: body, headers: headers)
     }
 }
 

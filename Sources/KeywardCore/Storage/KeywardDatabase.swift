@@ -25,6 +25,8 @@ public protocol KeywardStores: Sendable {
     var holds: any SecurityHoldStore { get }
     /// Devices that signed in before.
     var devices: any KnownDeviceStore { get }
+    /// Networks and countries each account has signed in from.
+    var locations: any KnownLocationStore { get }
     /// Authenticator apps, their sealed secrets and last used steps.
     var authenticators: any AuthenticatorStore { get }
 }

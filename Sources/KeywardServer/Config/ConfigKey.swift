@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import KeywardCore
 import KeywardDelivery
 
@@ -40,6 +41,13 @@ public struct ConfigKey: Sendable {
             for entry in c.trustedProxies where IPRange(entry) == nil {
                 throw InvalidValue(description: "server.trustedProxies: \(entry) is not an IP address or CIDR range")
             } },
+        ConfigKey("server.countryHeader", "KEYWARD_COUNTRY_HEADER", "header in which a trusted proxy names the client's ISO country code, such as CF-IPCountry (default none)") { c, v in
+            guard HTTPField.Name(v) != nil else {
+                throw InvalidValue(description: "server.countryHeader: \(v) is not a header name")
+            }
+            c.countryHeader = v },
+        ConfigKey("alerts.newSignIn", "KEYWARD_ALERTS_NEW_SIGN_IN", "tell the owner on every channel of a sign-in from a network or country the account is not used from (default true)") { c, v in
+            c.newSignInAlerts = try bool(v, "alerts.newSignIn") },
         ConfigKey("server.maxBodyBytes", "KEYWARD_MAX_BODY_BYTES", "largest request body accepted (default 65536)") { c, v in
             c.maxBodyBytes = try int(v, "server.maxBodyBytes", 256...(64 << 20)) },
         ConfigKey("server.logLevel", "KEYWARD_LOG_LEVEL", "trace, debug, info (default), notice, warning, error") { c, v in c.logLevel = v },

@@ -100,6 +100,10 @@ public struct KeywardConfig: Sendable {
 
     /// Proxies whose `X-Forwarded-For` is believed (IP addresses or CIDR ranges).
     public var trustedProxies: [String] = []
+    /// The header in which a trusted proxy names the client's country (such as `CF-IPCountry`).
+    public var countryHeader: String?
+    /// Whether a sign-in from a network or country the account is not used from is told to the owner.
+    public var newSignInAlerts = true
     /// Largest request body accepted, in bytes.
     public var maxBodyBytes = 65536
     /// Log level: trace, debug, info, notice, warning, error, critical.

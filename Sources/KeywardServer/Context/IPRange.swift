@@ -38,6 +38,28 @@ struct IPRange: Sendable, Equatable {
         return true
     }
 
+    /// The network `address` belongs to, as the CIDR prefix sign-in places are recognised by:
+    /// `/24` for IPv4 (an IPv4-mapped IPv6 address counts as IPv4) and `/48` for IPv6, the
+    /// blocks providers hand to one site. `nil` for text that is not an address.
+    static func networkPrefix(of address: String) -> String? {
+        guard var bytes = bytes(of: address) else { return nil }
+        if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            bytes = Array(bytes[12..<16])
+        }
+        let keep = bytes.count == 4 ? 3 : 6
+        for index in keep..<bytes.count { bytes[index] = 0 }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        let written = bytes.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress, &text, socklen_t(text.count))
+        }
+        guard written != nil else { return nil }
+        let printed = text.withUnsafeBufferPointer { buffer in
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return "\(printed)/\(bytes.count == 4 ? 24 : 48)"
+    }
+
     /// The 4 or 16 bytes of a textual address.
     static func bytes(of text: String) -> [UInt8]? {
         var v4 = in_addr()

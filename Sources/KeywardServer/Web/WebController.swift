@@ -166,7 +166,13 @@ func describeAgent(_ agent: String) -> String {
 /// A person-readable line for an audit event.
 func describeEvent(_ event: AuditEvent) -> String {
     switch event.kind {
-    case .loginSucceeded: return "Signed in"
+    case .loginSucceeded:
+        let country = event.details["country"].map { " (\($0))" } ?? ""
+        switch event.details["unfamiliar"] {
+        case "location": return "Signed in from a new country\(country)"
+        case "network": return "Signed in from a new network\(country)"
+        default: return "Signed in\(country)"
+        }
     case .loginFailed:
         return event.details["reason"] == "account.locked" ? "Sign-in refused: account locked" : "Failed sign-in"
     case .lockPlaced: return "Account locked after \(event.details["failures"] ?? "several") failed sign-ins"

@@ -45,6 +45,7 @@ public struct LoginService: Sendable {
     private let step: SecondFactorStep
     private let limiter: RateLimiter
     private let limits: RateLimitSettings
+    private let recognition: SignInRecognition
     private let clock: any KeywardClock
     /// Whether failures say which part was wrong.
     public let revealAccountExistence: Bool
@@ -55,8 +56,10 @@ public struct LoginService: Sendable {
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, sessions: SessionService,
-                guardian: SignInGuard, step: SecondFactorStep, limits: RateLimitSettings, clock: any KeywardClock,
-                revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25, flowLifetime: TimeInterval = 600) {
+                guardian: SignInGuard, step: SecondFactorStep, limits: RateLimitSettings, recognition: SignInRecognition,
+                clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
+                flowLifetime: TimeInterval = 600) {
+        self.recognition = recognition
         self.strictFailureFloor = strictFailureFloor
         self.flowLifetime = flowLifetime
         self.step = step
@@ -178,7 +181,8 @@ public struct LoginService: Sendable {
         return try await step.sendCode(flow: flow, channel: channel, reason: .signIn, origin: origin)
     }
 
-    /// Finishes the sign-in with the second factor and issues the session. Throws the flow's errors,
+    /// Finishes the sign-in with the second factor and issues the session; a sign-in from a place
+    /// the account is not used from is audited as unfamiliar and warned of on every channel. Throws the flow's errors,
     /// `second_factor.method_invalid`/`_unavailable`, the code's or authenticator's errors, or
     /// `account.locked` when this failure (or an earlier one) locked the account.
     public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> LoginSucceeded {
@@ -187,10 +191,18 @@ public struct LoginService: Sendable {
         let scope = flow.payload["scope"] ?? "account"
         let proof = try await step.check(flow: flow, method: method, code: code, scope: scope, origin: origin)
         return try await database.transaction { stores in
-            try await step.complete(flow, proof: proof, scope: scope, deviceHash: flow.payload["deviceHash"], in: stores)
+            let deviceHash = flow.payload["deviceHash"]
+            let novelty = try await recognition.assess(accountId: accountId, deviceHash: deviceHash, origin: origin, in: stores)
+            try await step.complete(flow, proof: proof, scope: scope, deviceHash: deviceHash, in: stores)
+            try await recognition.remember(accountId: accountId, origin: origin, in: stores)
+            var details = ["flowId": flow.id, "method": method]
+            details["unfamiliar"] = novelty.reason
+            details["country"] = origin.country
             try await stores.audit.record(AuditEvent(
                 kind: .loginSucceeded, outcome: .success, accountId: accountId, origin: origin, at: clock.now(),
-                details: ["flowId": flow.id, "method": method]))
+                details: details))
+            try await recognition.warnIfUnfamiliar(novelty, accountId: accountId, origin: origin,
+                                                   deviceName: flow.payload["deviceName"], in: stores)
             let issued = try await sessions.issue(accountId: accountId, deviceName: flow.payload["deviceName"],
                                                   origin: origin, reauthenticated: true, in: stores)
             return LoginSucceeded(accountId: accountId, session: issued)

@@ -11,14 +11,16 @@ public struct RegistrationService: Sendable {
     private let policy: PasswordPolicy
     private let codes: OneTimeCodes
     private let sessions: SessionService
+    private let recognition: SignInRecognition
     private let clock: any KeywardClock
     /// How long a registration may wait for its code (default 24 hours).
     public let flowLifetime: TimeInterval
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
-                codes: OneTimeCodes, sessions: SessionService, clock: any KeywardClock,
+                codes: OneTimeCodes, sessions: SessionService, recognition: SignInRecognition, clock: any KeywardClock,
                 flowLifetime: TimeInterval = 24 * 3600) {
+        self.recognition = recognition
         self.database = database
         self.passwords = passwords
         self.policy = policy
@@ -104,6 +106,8 @@ public struct RegistrationService: Sendable {
             try await stores.audit.record(AuditEvent(
                 kind: .registrationCompleted, outcome: .success, accountId: accountId, origin: origin, at: now,
                 details: ["flowId": flow.id]))
+            // The place of registration is where the owner is: signing in from it is not news.
+            try await recognition.remember(accountId: accountId, origin: origin, in: stores)
             let issued = try await sessions.issue(accountId: accountId, deviceName: deviceName, origin: origin, in: stores)
             return RegistrationCompleted(accountId: accountId, session: issued)
         }

@@ -1,0 +1,42 @@
+public import Foundation
+
+extension MessageComposer {
+    /// The warning sent to every channel after a sign-in from a network or country the account
+    /// has not been used from. It names what the owner needs to recognise the sign-in and, if it
+    /// was not them, what to do at once; it carries no link, so that a forged copy cannot lead
+    /// anywhere the owner would not type in themselves.
+    public func newSignInNotice(at: Date, origin: RequestOrigin, deviceName: String?, newCountry: Bool,
+                                to identifier: Identifier) -> Composed {
+        let place = newCountry ? "a country" : "a network"
+        let address = origin.ip ?? "unknown"
+        let country = origin.country.map { " (country: \($0))" } ?? ""
+        switch identifier.channel {
+        case .email:
+            var details = [
+                "Time: \(ISO8601.string(at)) (UTC)",
+                "IP address: \(address)\(country)",
+            ]
+            if let deviceName, !deviceName.isEmpty {
+                details.append("Device name: \(deviceName)")
+            }
+            if let agent = origin.userAgent, !agent.isEmpty {
+                details.append("Browser or app: \(agent.prefix(160))")
+            }
+            return Composed(
+                subject: "New sign-in to your \(platformName) account",
+                body: """
+                Your \(platformName) account was just signed in to from \(place) it has not been used from before.
+
+                \(details.joined(separator: "\n"))
+
+                If this was you, there is nothing to do.
+
+                If it was not you, someone has your password and passed your second factor. Right now: reset your password with "Forgot password?" on the sign-in page (type the address yourself rather than following a link), which signs every device out and pauses withdrawals; then contact \(platformName) support.
+                """)
+        case .sms:
+            return Composed(
+                subject: "\(platformName) new sign-in",
+                body: "\(platformName): new sign-in from IP \(address)\(country) at \(ISO8601.string(at)) UTC. Not you? Reset your password now and contact support.")
+        }
+    }
+}
