@@ -303,8 +303,10 @@ import FoundationXML
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // `-Sbinary` makes zbar 0.23 print the bytes as encoded, with no charset guessing and no
-        // trailing newline; `-Sqrcode.binary` does neither.
-        process.arguments = ["zbarimg", "--quiet", "--raw", "-Sbinary", image.path]
+        // trailing newline; `-Sqrcode.binary` does neither. Only QR codes are looked for: random
+        // modules now and then also read as a linear barcode (the digits "463351" once), which
+        // zbar would append to the output.
+        process.arguments = ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", "-Sbinary", image.path]
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

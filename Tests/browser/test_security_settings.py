@@ -136,7 +136,7 @@ def scan_qr_code(page, locator, name: str) -> str:
     SHOTS.mkdir(parents=True, exist_ok=True)
     image = SHOTS / f"{name}.png"
     locator.screenshot(path=str(image))
-    result = subprocess.run([zbarimg, "--raw", "-q", str(image)], capture_output=True, text=True, timeout=30)
+    result = subprocess.run([zbarimg, "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(image)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and result.stdout.strip(), f"no QR code could be read from {image}: {result.stderr}"
     return result.stdout.strip()
 
