@@ -51,6 +51,7 @@ REGISTRATIONS = ("POST", "/api/v1/registrations")
 VERIFY = ("POST", "/api/v1/registrations/{id}/verify")
 RESEND = ("POST", "/api/v1/registrations/{id}/resend")
 LOGIN = ("POST", "/api/v1/login")
+LOGIN_FLOW = ("GET", "/api/v1/login/{id}")
 LOGIN_SEND = ("POST", "/api/v1/login/{id}/send-code")
 LOGIN_VERIFY = ("POST", "/api/v1/login/{id}/verify")
 SESSION = ("GET", "/api/v1/session")
@@ -664,7 +665,7 @@ def test_served_document_is_valid_openapi_3_1(contract):
     # Formats are checked, not only annotated (date-time needs rfc3339-validator installed).
     assert contract.schema_errors("/components/schemas/Timestamp", "2026-11-27T25:61:00Z"), \
         "date-time formats are not checked: pip install -r Tests/requirements.txt"
-    expected = {REGISTRATIONS, VERIFY, RESEND, LOGIN, LOGIN_SEND, LOGIN_VERIFY, SESSION, LOGOUT, SESSIONS,
+    expected = {REGISTRATIONS, VERIFY, RESEND, LOGIN, LOGIN_FLOW, LOGIN_SEND, LOGIN_VERIFY, SESSION, LOGOUT, SESSIONS,
                 REVOKE_OTHERS, REVOKE, RECOVERY, RECOVERY_RESEND, RECOVERY_VERIFY, RECOVERY_SEND, RECOVERY_SECOND_FACTOR,
                 RECOVERY_PASSWORD, HOLDS, ACTIVITY,
                 REAUTH, REAUTH_SEND, REAUTH_VERIFY, SECURITY, PASSWORD, TOTP, TOTP_REMOVE, TOTP_CONFIRM,
@@ -919,6 +920,9 @@ def test_sign_in_second_step_with_a_code(server, contract):
     flow_id = challenge["flowId"]
 
     # No code is sent until asked for.
+    status = call(server, contract, LOGIN_FLOW, flow_id, expect=200)
+    assert status["methods"] == ["email_code"] and status["codes"]["email_code"]["sent"] is False
+    assert "delivery" not in status["codes"]["email_code"]
     login_verify(server, contract, flow_id, "email_code", "123456", expect=409, expect_code="second_factor.code_not_sent")
     send_code(server, contract, LOGIN_SEND, flow_id, "sms", expect=422, expect_code="second_factor.method_unavailable")
     # The resend interval is per destination: the registration code may still hold this one back.
@@ -929,6 +933,12 @@ def test_sign_in_second_step_with_a_code(server, contract):
     code = server.newest_code(email, exclude=registration_codes)
     message = server.messages(email)[0]
     assert message["code"] == code and code in message["body"]
+    # The code reached the mailbox, so its delivery reads `sent`, after it was queued.
+    codes = call(server, contract, LOGIN_FLOW, flow_id, expect=200)["codes"]
+    delivery = codes["email_code"]["delivery"]
+    assert codes["email_code"]["sent"] is True and delivery["state"] == "sent", codes
+    assert parse_time(delivery["queuedAt"]) <= parse_time(delivery["sentAt"])
+    assert codes["email_code"]["resendAvailableAt"] == sent["resendAvailableAt"]
 
     login_verify(server, contract, flow_id, "carrier_pigeon", code, body_valid=False,
                  expect=422, expect_code="second_factor.method_invalid")
@@ -953,6 +963,7 @@ def test_sign_in_second_step_with_a_code(server, contract):
     assert {"second_factor.required", "second_factor.failed", "code.sent"} <= set(kinds), kinds
 
     # The flow is finished.
+    call(server, contract, LOGIN_FLOW, flow_id, expect=409, expect_code="flow.completed")
     login_verify(server, contract, flow_id, "email_code", code, expect=409, expect_code="flow.completed")
     send_code(server, contract, LOGIN_SEND, flow_id, "email", expect=409, expect_code="flow.completed")
 
@@ -960,6 +971,7 @@ def test_sign_in_second_step_with_a_code(server, contract):
 def test_sign_in_second_step_errors(server, contract):
     registration = start_registration(server, contract, unique_email("hank"))["registrationId"]
     for flow_id in (UNKNOWN_ID, registration, "not-a-flow"):
+        call(server, contract, LOGIN_FLOW, flow_id, expect=404, expect_code="flow.not_found")
         send_code(server, contract, LOGIN_SEND, flow_id, "email", expect=404, expect_code="flow.not_found")
         login_verify(server, contract, flow_id, "email_code", "123456", expect=404, expect_code="flow.not_found")
 
@@ -1084,6 +1096,7 @@ def test_lockout_then_recovery_lifts_the_lock_and_places_a_hold(server, contract
     first = verify(server, contract, started["registrationId"], registration_code, device_name="Laptop")
     account_id, first_token = first["accountId"], first["session"]["token"]
     second_token = sign_in(server, contract, email, device_name="Phone")["session"]["token"]
+    waiting = login(server, contract, email)["flowId"]
 
     # lockout.maxFailures (5) wrong passwords: the fifth places the lock and is answered 423.
     for _ in range(4):
@@ -1096,6 +1109,8 @@ def test_lockout_then_recovery_lifts_the_lock_and_places_a_hold(server, contract
     # Even the right password is refused during the lock, which it extends.
     again = login(server, contract, email, expect=423, expect_code="account.locked")
     assert parse_time(again["lockedUntil"]) >= parse_time(locked["lockedUntil"])
+    # A sign-in that had passed its password before the lock is over too.
+    call(server, contract, LOGIN_FLOW, waiting, expect=423, expect_code="account.locked")
 
     activity = contract.check(ACTIVITY, server.request("GET", "/api/v1/account/activity", token=first_token), expect=200)
     kinds = [event["kind"] for event in activity["events"]]
@@ -2117,6 +2132,7 @@ def test_flows_expire(short_flows, contract):
     opened = short_flows.opened()
     server, token, flows = short_flows.server, opened.token, opened.flows
     wait_until(opened.expire, slack=1.1)
+    call(server, contract, LOGIN_FLOW, flows["login"], expect=410, expect_code="flow.expired")
     send_code(server, contract, LOGIN_SEND, flows["login"], "email", expect=410, expect_code="flow.expired")
     login_verify(server, contract, flows["login"], "email_code", "123456", expect=410, expect_code="flow.expired")
     send_code(server, contract, REAUTH_SEND, flows["reauth"], "email", token=token, expect=410, expect_code="flow.expired")

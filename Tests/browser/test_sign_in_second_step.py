@@ -377,3 +377,23 @@ def test_sign_in_right_after_registering_shows_the_wait_at_once(default_page, de
     assert page.url == f"{server}/login/verify"
     assert page.locator("#resend").is_disabled(), "'Send code to …' is usable within the resend interval"
     assert 30 < seconds_left(page) <= 61
+
+
+def test_the_page_says_when_the_code_left_and_where_to_look(browser, context, server):
+    email = unique_email("where")
+    registering = new_context(browser, server)
+    register(registering.new_page(), server, email)
+    registering.close()
+    page = context.new_page()
+    password_step(page, server, email)
+    newest_code(server, email)  # in the mailbox: the outbox has handed it over
+    page.reload()
+    delivery = page.locator("#code-delivery")
+    assert delivery.get_attribute("data-state") == "sent", delivery.inner_text()
+    text = delivery.inner_text()
+    assert "your email provider accepted it" in text and "spam" in text, text
+    # The time is shown in the reader's zone; the exact UTC time stays in the attribute.
+    when = delivery.locator("time")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", when.get_attribute("datetime"))
+    assert when.inner_text() != when.get_attribute("datetime")
+    screenshot(page, "code-delivery-sent")

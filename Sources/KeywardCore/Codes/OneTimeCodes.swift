@@ -68,14 +68,15 @@ public struct OneTimeCodes: Sendable {
         try await ensureCanSend(to: identifier.value, in: stores)
         let now = clock.now()
         let code = SecureRandom.numericCode(digits: settings.digits)
+        let codeId = SecureRandom.uuid()
         try await stores.codes.issue(VerificationCode(
-            id: SecureRandom.uuid(), flowId: flow.id, purpose: purpose, channel: identifier.channel,
+            id: codeId, flowId: flow.id, purpose: purpose, channel: identifier.channel,
             destination: identifier.value, codeHash: hash(code, flowId: flow.id, purpose: purpose), createdAt: now, expiresAt: now.addingTimeInterval(settings.lifetime),
             attempts: 0, maxAttempts: settings.maxAttempts, consumedAt: nil))
         guard deliver else { return resendAvailableAt(after: now) }
         let message = queue.composer.codeMessage(code: code, reason: reason, to: identifier,
                                                  validMinutes: Int(settings.lifetime / 60))
-        try await queue.enqueue(message, to: identifier, accountId: flow.accountId, code: code, in: stores)
+        try await queue.enqueue(message, to: identifier, accountId: flow.accountId, code: code, id: codeId, in: stores)
         try await stores.audit.record(AuditEvent(
             kind: .codeSent, outcome: .success, accountId: flow.accountId, origin: origin, at: now,
             details: ["flowId": flow.id, "channel": identifier.channel.rawValue, "reason": reason.rawValue]))

@@ -19,15 +19,16 @@ public struct MessageQueue: Sendable {
     }
 
     /// Queues `message` to `identifier`. `code` is the one-time code it carries, kept beside the
-    /// message only for the development mailbox.
+    /// message only for the development mailbox; `id` names the message (a code's message takes
+    /// the code's id, so that the code's delivery can be looked up).
     public func enqueue(_ message: MessageComposer.Composed, to identifier: Identifier, accountId: String?,
-                        code: String? = nil, in stores: any KeywardStores) async throws {
+                        code: String? = nil, id: String = SecureRandom.uuid(), in stores: any KeywardStores) async throws {
         var body = message.body
         if identifier.channel == .email, let accountId, let phrase = try await antiPhishingCode(accountId: accountId, in: stores) {
             body = composer.withAntiPhishingCode(phrase, body: body)
         }
         try await stores.outbox.enqueue(OutboxMessage(
-            id: SecureRandom.uuid(), channel: identifier.channel, destination: identifier.value,
+            id: id, channel: identifier.channel, destination: identifier.value,
             subject: message.subject, body: body, code: code, accountId: accountId, createdAt: clock.now()))
     }
 

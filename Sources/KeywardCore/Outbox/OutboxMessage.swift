@@ -37,6 +37,41 @@ public struct OutboxMessage: Sendable, Equatable {
     }
 }
 
+/// Where a queued message stands, as the person waiting for it may be told.
+public struct OutboxDelivery: Sendable, Equatable {
+    /// The stages of a message's delivery.
+    public enum State: String, Sendable {
+        /// Waiting for its first attempt.
+        case queued
+        /// An attempt failed and another is planned.
+        case retrying
+        /// Handed to the mail server or SMS gateway, which accepted it.
+        case sent
+        /// Given up: refused for good, or every attempt failed.
+        case failed
+    }
+
+    /// The stage.
+    public let state: State
+    /// When it was queued.
+    public let queuedAt: Date
+    /// When the mail server or gateway accepted it.
+    public let sentAt: Date?
+    /// When the next attempt is due, while retrying.
+    public let nextAttemptAt: Date?
+    /// Attempts made so far.
+    public let attempts: Int
+
+    /// A delivery record.
+    public init(state: State, queuedAt: Date, sentAt: Date?, nextAttemptAt: Date?, attempts: Int) {
+        self.state = state
+        self.queuedAt = queuedAt
+        self.sentAt = sentAt
+        self.nextAttemptAt = nextAttemptAt
+        self.attempts = attempts
+    }
+}
+
 /// Messages waiting to leave.
 public protocol OutboxStore: Sendable {
     /// Queues a message for delivery at once.
@@ -55,6 +90,9 @@ public protocol OutboxStore: Sendable {
 
     /// How many messages are still waiting.
     func pendingCount() async throws -> Int
+
+    /// Where message `id` stands, or `nil` when there is no such message.
+    func delivery(id: String) async throws -> OutboxDelivery?
 }
 
 /// Sends a message on its channel. Throwing means the message is retried later, unless the error

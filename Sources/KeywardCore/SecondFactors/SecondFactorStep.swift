@@ -20,6 +20,10 @@ public struct SecondFactorPending: Sendable {
     public let sent: Set<SecondFactorMethod>
     /// When the next code for each code method may be sent.
     public let nextSendAt: [SecondFactorMethod: Date]
+    /// Where the newest code of each code method sent in this flow stands: queued, retrying,
+    /// accepted by the mail server or gateway, or given up. What tells "it left us at 06:04, look
+    /// in spam" from "it has not left yet" when a code does not arrive.
+    public let deliveries: [SecondFactorMethod: OutboxDelivery]
 }
 
 /// A checked second factor, consumed by ``SecondFactorStep/complete(_:proof:scope:deviceHash:in:)``
@@ -99,16 +103,16 @@ public struct SecondFactorStep: Sendable {
 
     /// Whether a code for `method` was sent in this flow, and when the next may be: after this flow's
     /// last code, or, before it sent any, after the last code to the same address by any flow.
-    public func codeStatus(flow: Flow, method: SecondFactorMethod) async throws -> (sent: Bool, nextAt: Date) {
+    public func codeStatus(flow: Flow, method: SecondFactorMethod) async throws -> (sent: VerificationCode?, nextAt: Date) {
         let stores = database.stores
         if let latest = try await stores.codes.latest(flowId: flow.id, purpose: method.rawValue) {
-            return (true, codes.resendAvailableAt(after: latest.createdAt))
+            return (latest, codes.resendAvailableAt(after: latest.createdAt))
         }
         guard let accountId = flow.accountId, let channel = method.channel,
               let destination = try await policy(accountId: accountId, in: stores).destination(for: channel),
               let last = try await stores.codes.lastSent(destination: destination.value)
-        else { return (false, clock.now()) }
-        return (false, codes.resendAvailableAt(after: last))
+        else { return (nil, clock.now()) }
+        return (nil, codes.resendAvailableAt(after: last))
     }
 
     /// The options of a waiting flow and the state of its codes.
@@ -116,12 +120,16 @@ public struct SecondFactorStep: Sendable {
         let options = try await options(of: flow)
         var sent: Set<SecondFactorMethod> = []
         var next: [SecondFactorMethod: Date] = [:]
+        var deliveries: [SecondFactorMethod: OutboxDelivery] = [:]
         for option in options where option.method.channel != nil {
             let status = try await codeStatus(flow: flow, method: option.method)
-            if status.sent { sent.insert(option.method) }
+            if let code = status.sent {
+                sent.insert(option.method)
+                deliveries[option.method] = try await database.stores.outbox.delivery(id: code.id)
+            }
             next[option.method] = status.nextAt
         }
-        return SecondFactorPending(options: options, sent: sent, nextSendAt: next)
+        return SecondFactorPending(options: options, sent: sent, nextSendAt: next, deliveries: deliveries)
     }
 
     /// Throws `account.locked` while the lockout `scope` of the flow's account is locked: a sign-in

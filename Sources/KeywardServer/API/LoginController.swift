@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import KeywardCore
 
-/// `/api/v1/login`, `/api/v1/logout`, `/api/v1/session`, `/api/v1/sessions`.
+/// `/api/v1/login` (and its flow), `/api/v1/logout`, `/api/v1/session`, `/api/v1/sessions`.
 struct LoginController {
     let logins: LoginService
     let sessions: SessionService
@@ -22,6 +22,10 @@ struct LoginController {
                                                    device: SignInDevice(id: body.deviceId, name: body.deviceName),
                                                    origin: context.origin)
             return try jsonResponse(SecondFactorChallengeJSON(challenge))
+        }
+        group.get("login/{flowId}") { _, context in
+            let flowId = try context.parameters.require("flowId")
+            return try jsonResponse(LoginFlowJSON(flowId: flowId, pending: try await logins.pending(flowId: flowId)))
         }
         group.post("login/{flowId}/send-code") { request, context in
             let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
@@ -88,11 +92,56 @@ struct SecondFactorChallengeJSON: Encodable {
     init(_ challenge: SecondFactorChallenge) {
         flowId = challenge.flowId
         methods = challenge.options.map(\.method.rawValue)
-        destinations = Dictionary(uniqueKeysWithValues: challenge.options.compactMap { option in
-            option.destination.map { (option.method.rawValue, $0) }
-        })
+        destinations = destinationsByMethod(challenge.options)
         expiresAt = challenge.expiresAt
     }
+}
+
+/// A waiting sign-in: its methods and, for code methods, whether a code was sent, where its
+/// delivery stands and when another may be asked for.
+struct LoginFlowJSON: Encodable {
+    let status = "second_factor_required"
+    let flowId: String
+    let methods: [String]
+    let destinations: [String: String]
+    let codes: [String: CodeStatusJSON]
+
+    struct CodeStatusJSON: Encodable {
+        let sent: Bool
+        let resendAvailableAt: Date
+        let delivery: DeliveryJSON?
+    }
+
+    struct DeliveryJSON: Encodable {
+        let state: String
+        let queuedAt: Date
+        let sentAt: Date?
+        let nextAttemptAt: Date?
+    }
+
+    init(flowId: String, pending: SecondFactorPending) {
+        self.flowId = flowId
+        methods = pending.options.map(\.method.rawValue)
+        destinations = destinationsByMethod(pending.options)
+        var codes: [String: CodeStatusJSON] = [:]
+        for option in pending.options {
+            guard let next = pending.nextSendAt[option.method] else { continue }
+            let delivery = pending.deliveries[option.method].map {
+                DeliveryJSON(state: $0.state.rawValue, queuedAt: $0.queuedAt, sentAt: $0.sentAt, nextAttemptAt: $0.nextAttemptAt)
+            }
+            codes[option.method.rawValue] = CodeStatusJSON(
+                sent: pending.sent.contains(option.method),
+                resendAvailableAt: next, delivery: delivery)
+        }
+        self.codes = codes
+    }
+}
+
+/// Where each code method's code goes, by method name, for the options that have a destination.
+func destinationsByMethod(_ options: [SecondFactorOption]) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: options.compactMap { option in
+        option.destination.map { (option.method.rawValue, $0) }
+    })
 }
 
 struct LoginJSON: Encodable {

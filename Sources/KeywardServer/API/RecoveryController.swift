@@ -74,9 +74,7 @@ struct RecoveryStateJSON: Encodable {
         self.flowId = flowId
         self.status = status
         methods = options?.map(\.method.rawValue)
-        destinations = options.map { options in
-            Dictionary(uniqueKeysWithValues: options.compactMap { option in option.destination.map { (option.method.rawValue, $0) } })
-        }
+        destinations = options.map(destinationsByMethod)
     }
 }
 

@@ -175,5 +175,30 @@ func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, metho
     if let chosen, pending.sent.contains(chosen.method), let destination = chosen.destination {
         values["notice"] = "We sent a code to \(destination)."
     }
+    if let chosen, let delivery = pending.deliveries[chosen.method] {
+        values["delivery"] = deliveryValues(delivery, method: chosen.method,
+                                            alternative: options.first { $0.method != chosen.method && $0.method != .totp })
+    }
+    return values
+}
+
+/// What the second-step page says of where the selected method's code stands, so that someone
+/// waiting for it can tell a code that left (look in spam, check the signal) from one that has
+/// not, and knows when to switch to the other method.
+func deliveryValues(_ delivery: OutboxDelivery, method: SecondFactorMethod, alternative: SecondFactorOption?) -> [String: Any] {
+    var values: [String: Any] = [
+        "state": delivery.state.rawValue,
+        "isQueued": delivery.state == .queued, "isRetrying": delivery.state == .retrying,
+        "isSent": delivery.state == .sent, "isFailed": delivery.state == .failed,
+        "queuedAt": ISO8601.string(delivery.queuedAt),
+        "carrier": method == .smsCode ? "the SMS network" : "your email provider",
+        "lookFor": method == .smsCode ? "check your phone's signal; SMS can take a few minutes"
+                                      : "look in your spam or junk folder; email can take a few minutes",
+    ]
+    if let sentAt = delivery.sentAt { values["sentAt"] = ISO8601.string(sentAt) }
+    if let next = delivery.nextAttemptAt { values["nextAttemptAt"] = ISO8601.string(next) }
+    if let alternative, let destination = alternative.destination {
+        values["alternative"] = "\(alternative.method == .smsCode ? "by SMS" : "by email") to \(destination)"
+    }
     return values
 }

@@ -67,6 +67,23 @@ struct SQLOutboxStore: OutboxStore {
         }
     }
 
+    func delivery(id: String) async throws -> OutboxDelivery? {
+        guard let row = try await sql.raw("""
+            SELECT status, created_at, sent_at, next_attempt_at, attempts, last_error FROM outbox WHERE id = \(bind: id)
+            """).first() else { return nil }
+        let status = try row.string("status")
+        let failedBefore = try row.optionalString("last_error") != nil
+        let state: OutboxDelivery.State
+        switch status {
+        case "sent": state = .sent
+        case "failed": state = .failed
+        default: state = failedBefore ? .retrying : .queued
+        }
+        return OutboxDelivery(state: state, queuedAt: try row.date("created_at"), sentAt: try row.optionalDate("sent_at"),
+                              nextAttemptAt: state == .retrying ? try row.date("next_attempt_at") : nil,
+                              attempts: try row.int("attempts"))
+    }
+
     func pendingCount() async throws -> Int {
         try await sql.raw("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").first().map { try $0.int("n") } ?? 0
     }
