@@ -120,7 +120,9 @@ struct SMTPSenderTests {
             let started = Date()
             let failure = await deliveryFailure { try await sender.send(message()) }
             #expect(failure?.description.contains("did not finish within 1 seconds") == true)
-            #expect(Date().timeIntervalSince(started) < 5)
+            // A server that never answers would hold the send forever; a loaded machine may add a
+            // few seconds to the one allowed, never twenty.
+            #expect(Date().timeIntervalSince(started) < 20)
         }
     }
 
