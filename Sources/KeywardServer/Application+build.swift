@@ -150,6 +150,8 @@ private func assemble(
     AccountController(database: database, clock: clock, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
     ContactChangeController(contacts: contacts).addRoutes(to: api)
+    SupportController(diagnostics: SignInDiagnostics(database: database, lockout: config.lockout, clock: clock),
+                      operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebLoginController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSecurityController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)

@@ -35,7 +35,7 @@ import Testing
 
     @Test(arguments: TestDatabases.kinds)
     func aCodeThatIsPutOffOrRefusedSaysSoAndOffersTheOtherWay(kind: SQLDialectKind) async throws {
-        var config = try await LockoutTests.config(kind)
+        var config = try await SignInDiagnosisTests.config(kind)
         config.databaseURL = try await Self.sharedDatabaseURL(kind)
         // The accounts are made while email still goes to the development mailbox.
         try await withKeyward(config) { api, _ in
@@ -77,7 +77,43 @@ import Testing
                 let refusedPage = try await api.call(.get, "/login/verify",
                                                      headers: [.cookie: "__Host-keyward_login=\(flows["gone@example.org"]!)"])
                 #expect(refusedPage.text.contains("Your code could not be delivered"))
+
+                // Support sees which address refuses and what the mail server said.
+                let gone = try await SignInDiagnosisTests.diagnose(api, "gone@example.org")
+                let finding = try #require((gone["findings"] as? [[String: Any]])?.first { $0["code"] as? String == "delivery.failed" })
+                #expect((finding["detail"] as? String)?.contains("550") == true)
+                let busy = try await SignInDiagnosisTests.diagnose(api, "busy@example.org")
+                #expect(SignInDiagnosisTests.findings(busy).contains("delivery.retrying"))
             }
+        }
+    }
+
+    /// The page at `path` once it says its code was accepted (the mailbox may hold the code a
+    /// moment before the outbox records it sent).
+    static func pageOnceSent(_ api: TestAPI, _ path: String) async throws -> String {
+        for _ in 0..<250 {
+            let page = try await api.call(.get, path).text
+            if page.contains(#"data-state="sent""#) { return page }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("\(path) never said its code was sent")
+    }
+
+    @Test func theRegistrationAndRecoveryPagesSayWhenTheirCodeLeft() async throws {
+        let clock = TestClock()
+        try await withKeyward(try await LockoutTests.config(.sqlite), clock: clock) { api, _ in
+            let registrationId = try await api.register("pages@example.org")
+            let code = try await api.newestCode(for: "pages@example.org")
+            let registering = try await Self.pageOnceSent(api, "/register/\(registrationId)")
+            #expect(registering.contains("your email provider accepted it"))
+            #expect(try await api.call(.post, "/api/v1/registrations/\(registrationId)/verify", json: ["code": code]).status == 200)
+
+            clock.advance(by: 61)
+            let recovery = try #require(try await api.call(.post, "/api/v1/recovery",
+                                                           json: ["identifier": "pages@example.org"])["flowId"] as? String)
+            _ = try await api.newestCode(for: "pages@example.org", after: code)
+            let recovering = try await Self.pageOnceSent(api, "/recover/\(recovery)")
+            #expect(recovering.contains("look in your spam or junk folder"))
         }
     }
 }

@@ -86,6 +86,7 @@ CHANGE = {"phone": PHONE, "email": EMAIL}
 CHANGE_RESEND = {"phone": PHONE_RESEND, "email": EMAIL_RESEND}
 CHANGE_VERIFY = {"phone": PHONE_VERIFY, "email": EMAIL_VERIFY}
 OPERATOR_HOLDS = ("GET", "/api/v1/admin/accounts/{id}/holds")
+DIAGNOSIS = ("POST", "/api/v1/admin/sign-in-diagnosis")
 HEALTH = ("GET", "/healthz")
 READY = ("GET", "/readyz")
 DOCUMENT = ("GET", "/api/openapi.yaml")
@@ -670,7 +671,7 @@ def test_served_document_is_valid_openapi_3_1(contract):
                 RECOVERY_PASSWORD, HOLDS, ACTIVITY,
                 REAUTH, REAUTH_SEND, REAUTH_VERIFY, SECURITY, PASSWORD, TOTP, TOTP_REMOVE, TOTP_CONFIRM,
                 ANTI_PHISHING, PHONE, PHONE_RESEND, PHONE_VERIFY, EMAIL, EMAIL_RESEND, EMAIL_VERIFY,
-                OPERATOR_HOLDS, HEALTH, READY, DOCUMENT}
+                OPERATOR_HOLDS, DIAGNOSIS, HEALTH, READY, DOCUMENT}
     assert {(method, template) for method, template, _ in contract.operations()} == expected
 
 
@@ -873,6 +874,38 @@ def test_a_body_over_the_limit_is_refused(server, contract, request, operation, 
     assert problem["limitBytes"] == BODY_LIMIT
 
 
+def diagnose(server, contract, identifier, key: str | None, *, expect=200, expect_code=None, body_valid=True):
+    body = {"identifier": identifier} if identifier is not None else {}
+    return call(server, contract, DIAGNOSIS, body=body, token=key, body_valid=body_valid,
+                expect=expect, expect_code=expect_code)
+
+
+def test_support_learns_why_someone_cannot_sign_in(server, contract, operator_key):
+    email = unique_email("stuck")
+    account_id = register(server, contract, email)["accountId"]
+    for _ in range(2):
+        login(server, contract, email, "Wrong-Lantern-99", expect=401, expect_code="credentials.invalid")
+    found = diagnose(server, contract, email.upper(), operator_key)
+    assert (found["account"], found["accountId"], found["identifier"]) == ("active", account_id, email)
+    assert [finding["code"] for finding in found["findings"]] == ["failures.recent"], found["findings"]
+    assert found["counters"][0]["failedCount"] == 2
+    assert any(message["state"] == "sent" for message in found["messages"]), found["messages"]
+
+    nobody = diagnose(server, contract, unique_email("nobody"), operator_key)
+    assert nobody["account"] == "none" and "accountId" not in nobody
+    assert [finding["code"] for finding in nobody["findings"]] == ["account.not_found"]
+
+    diagnose(server, contract, email, None, expect=401, expect_code="operator.unauthorized")
+    diagnose(server, contract, email, "not-the-operator-key", expect=401, expect_code="operator.unauthorized")
+    diagnose(server, contract, "not an identifier", operator_key, expect=422, expect_code="identifier.invalid")
+    problem = diagnose(server, contract, None, operator_key, body_valid=False, expect=400, expect_code="request.invalid_field")
+    assert problem["field"] == "identifier"
+    body = ('{"identifier": "' + "x" * BODY_LIMIT + '"}').encode()
+    reply = server.request("POST", "/api/v1/admin/sign-in-diagnosis", body=body, token=operator_key,
+                           headers={"Content-Type": "application/json"})
+    contract.check(DIAGNOSIS, reply, expect=413, code="request.too_large")
+
+
 # ---------------------------------------------------------------------------------------------
 # Sign-in and sessions.
 # ---------------------------------------------------------------------------------------------
@@ -933,9 +966,15 @@ def test_sign_in_second_step_with_a_code(server, contract):
     code = server.newest_code(email, exclude=registration_codes)
     message = server.messages(email)[0]
     assert message["code"] == code and code in message["body"]
-    # The code reached the mailbox, so its delivery reads `sent`, after it was queued.
-    codes = call(server, contract, LOGIN_FLOW, flow_id, expect=200)["codes"]
-    delivery = codes["email_code"]["delivery"]
+    # The code reached the mailbox; a moment later the outbox records it `sent`.
+    deadline = time.monotonic() + 5
+    while True:
+        codes = call(server, contract, LOGIN_FLOW, flow_id, expect=200)["codes"]
+        delivery = codes["email_code"]["delivery"]
+        if delivery["state"] == "sent" or time.monotonic() > deadline:
+            break
+        assert delivery["state"] == "queued", codes
+        time.sleep(0.05)
     assert codes["email_code"]["sent"] is True and delivery["state"] == "sent", codes
     assert parse_time(delivery["queuedAt"]) <= parse_time(delivery["sentAt"])
     assert codes["email_code"]["resendAvailableAt"] == sent["resendAvailableAt"]

@@ -38,6 +38,8 @@ public struct AuditEvent: Sendable, Equatable {
         public static let phoneChanged = Kind(rawValue: "phone.changed")
         public static let emailChanged = Kind(rawValue: "email.changed")
         public static let antiPhishingCodeSet = Kind(rawValue: "anti_phishing_code.set")
+        /// Support looked up why the account's owner cannot sign in.
+        public static let supportDiagnosed = Kind(rawValue: "support.diagnosed")
     }
 
     /// Whether the action succeeded.

@@ -61,14 +61,41 @@ public struct OutboxDelivery: Sendable, Equatable {
     public let nextAttemptAt: Date?
     /// Attempts made so far.
     public let attempts: Int
+    /// What the mail server or gateway last answered when it did not take the message; for
+    /// support, never shown to the person waiting.
+    public let lastError: String?
 
     /// A delivery record.
-    public init(state: State, queuedAt: Date, sentAt: Date?, nextAttemptAt: Date?, attempts: Int) {
+    public init(state: State, queuedAt: Date, sentAt: Date?, nextAttemptAt: Date?, attempts: Int, lastError: String? = nil) {
         self.state = state
         self.queuedAt = queuedAt
         self.sentAt = sentAt
         self.nextAttemptAt = nextAttemptAt
         self.attempts = attempts
+        self.lastError = lastError
+    }
+}
+
+/// A message sent (or being sent) to an account, without its text, as support may see it.
+public struct OutboxRecord: Sendable, Equatable {
+    /// The message id.
+    public let id: String
+    /// Email or SMS.
+    public let channel: DeliveryChannel
+    /// The address or number.
+    public let destination: String
+    /// The subject, which names what the message was for.
+    public let subject: String
+    /// Where its delivery stands.
+    public let delivery: OutboxDelivery
+
+    /// A record of one message.
+    public init(id: String, channel: DeliveryChannel, destination: String, subject: String, delivery: OutboxDelivery) {
+        self.id = id
+        self.channel = channel
+        self.destination = destination
+        self.subject = subject
+        self.delivery = delivery
     }
 }
 
@@ -93,6 +120,9 @@ public protocol OutboxStore: Sendable {
 
     /// Where message `id` stands, or `nil` when there is no such message.
     func delivery(id: String) async throws -> OutboxDelivery?
+
+    /// The account's newest messages, newest first, without their text.
+    func recent(accountId: String, limit: Int) async throws -> [OutboxRecord]
 }
 
 /// Sends a message on its channel. Throwing means the message is retried later, unless the error

@@ -66,4 +66,27 @@ public protocol LoginFailureStore: Sendable {
 
     /// When the scope's lock ends, if it is locked at `now`.
     func lockedUntil(accountId: String, scope: String, now: Date) async throws -> Date?
+
+    /// Every counter of the account (its own and, in device scope, its devices').
+    func counters(accountId: String) async throws -> [FailureCounter]
+}
+
+/// One failure counter, as support may see it.
+public struct FailureCounter: Sendable, Equatable {
+    /// `account`, or `device:<hash>` in device scope.
+    public let scope: String
+    /// Failures counted since `firstFailedAt`.
+    public let failedCount: Int
+    /// When the counted failures began; `nil` when none are counted.
+    public let firstFailedAt: Date?
+    /// When the lock ends, if one was placed (it may be over).
+    public let lockedUntil: Date?
+
+    /// A counter record.
+    public init(scope: String, failedCount: Int, firstFailedAt: Date?, lockedUntil: Date?) {
+        self.scope = scope
+        self.failedCount = failedCount
+        self.firstFailedAt = firstFailedAt
+        self.lockedUntil = lockedUntil
+    }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import KeywardCore
-import KeywardCrypto
 
 /// The signed-in person's own holds and security activity, and the operator's view of holds for
 /// the platform's withdrawal service.
@@ -21,23 +20,12 @@ struct AccountController {
             return try jsonResponse(ActivityJSON(events: events.map(ActivityEventJSON.init)))
         }
         group.get("admin/accounts/{id}/holds") { request, context in
-            try authorizeOperator(request)
+            try authorizeOperator(request, keys: operatorKeys)
             let id = try context.parameters.require("id")
             guard try await database.stores.accounts.find(id: id) != nil else { throw KeywardError.accountNotFound }
             let holds = try await database.stores.holds.active(accountId: id, now: clock.now())
             return try jsonResponse(HoldListJSON(holds: holds.map(HoldJSON.init)))
         }
-    }
-
-    /// Accepts the request only with `Authorization: Bearer <operator key>`, compared in constant time.
-    private func authorizeOperator(_ request: Request) throws {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw KeywardError.operatorUnauthorized
-        }
-        let presented = Array(header.dropFirst("Bearer ".count).utf8)
-        var matched = false
-        for key in operatorKeys where ConstantTime.equals(presented, Array(key.utf8)) { matched = true }
-        guard matched else { throw KeywardError.operatorUnauthorized }
     }
 }
 

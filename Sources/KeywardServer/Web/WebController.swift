@@ -109,6 +109,9 @@ struct WebController {
         ]
         values.merge(resendCountdown(availableAt: status.resendAvailableAt, error: error, now: now)) { $1 }
         if let notice { values["notice"] = notice }
+        if let delivery = status.delivery {
+            values["delivery"] = deliveryValues(delivery, channel: status.flow.identifier?.channel ?? .email, alternative: nil)
+        }
         return render("verify", "Enter your code", request: request, context: context, values: values, error: error)
     }
 
@@ -202,6 +205,7 @@ func describeEvent(_ event: AuditEvent) -> String {
     case .phoneChanged: return "Phone number changed"
     case .emailChanged: return "Email address changed"
     case .antiPhishingCodeSet: return "Anti-phishing code set"
+    case .supportDiagnosed: return "Support looked up your sign-in status"
     default: return event.kind.rawValue
     }
 }

@@ -176,7 +176,7 @@ func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, metho
         values["notice"] = "We sent a code to \(destination)."
     }
     if let chosen, let delivery = pending.deliveries[chosen.method] {
-        values["delivery"] = deliveryValues(delivery, method: chosen.method,
+        values["delivery"] = deliveryValues(delivery, channel: chosen.method == .smsCode ? .sms : .email,
                                             alternative: options.first { $0.method != chosen.method && $0.method != .totp })
     }
     return values
@@ -185,14 +185,14 @@ func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, metho
 /// What the second-step page says of where the selected method's code stands, so that someone
 /// waiting for it can tell a code that left (look in spam, check the signal) from one that has
 /// not, and knows when to switch to the other method.
-func deliveryValues(_ delivery: OutboxDelivery, method: SecondFactorMethod, alternative: SecondFactorOption?) -> [String: Any] {
+func deliveryValues(_ delivery: OutboxDelivery, channel: DeliveryChannel, alternative: SecondFactorOption?) -> [String: Any] {
     var values: [String: Any] = [
         "state": delivery.state.rawValue,
         "isQueued": delivery.state == .queued, "isRetrying": delivery.state == .retrying,
         "isSent": delivery.state == .sent, "isFailed": delivery.state == .failed,
         "queuedAt": ISO8601.string(delivery.queuedAt),
-        "carrier": method == .smsCode ? "the SMS network" : "your email provider",
-        "lookFor": method == .smsCode ? "check your phone's signal; SMS can take a few minutes"
+        "carrier": channel == .sms ? "the SMS network" : "your email provider",
+        "lookFor": channel == .sms ? "check your phone's signal; SMS can take a few minutes"
                                       : "look in your spam or junk folder; email can take a few minutes",
     ]
     if let sentAt = delivery.sentAt { values["sentAt"] = ISO8601.string(sentAt) }

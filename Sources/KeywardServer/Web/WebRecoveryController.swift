@@ -104,7 +104,7 @@ struct WebRecoveryController {
     /// The page for where the recovery stands: the code form, the new-password form, or done.
     private func stepPage(id: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
                           notice: String?, method: String? = nil) async throws -> Response {
-        let (flow, resendAvailableAt) = try await services.recoveries.status(flowId: id)
+        let (flow, resendAvailableAt, delivery) = try await services.recoveries.status(flowId: id)
         if flow.state == RecoveryState.superseded.rawValue
             || (flow.expiresAt <= services.clock.now() && flow.state != RecoveryState.completed.rawValue) {
             throw KeywardError.recoveryExpired
@@ -136,6 +136,9 @@ struct WebRecoveryController {
             ]
             values.merge(resendCountdown(availableAt: resendAvailableAt, error: error, now: services.clock.now())) { $1 }
             if let notice { values["notice"] = notice }
+            if let delivery {
+                values["delivery"] = deliveryValues(delivery, channel: flow.identifier?.channel ?? .email, alternative: nil)
+            }
             return pages.form("recover-code", "Enter your code", request: request, context: context, csrf: csrf,
                               values: values, error: error)
         }

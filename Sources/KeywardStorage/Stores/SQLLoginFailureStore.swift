@@ -74,4 +74,14 @@ struct SQLLoginFailureStore: LoginFailureStore {
               AND locked_until IS NOT NULL AND locked_until > \(bind: now.unixMilliseconds)
             """).first().map { try $0.date("locked_until") }
     }
+
+    func counters(accountId: String) async throws -> [FailureCounter] {
+        try await sql.raw("""
+            SELECT scope, failed_count, first_failed_at, locked_until FROM \(unsafeRaw: table)
+            WHERE \(unsafeRaw: subjectColumn) = \(bind: accountId) ORDER BY scope
+            """).all().map { row in
+            FailureCounter(scope: try row.string("scope"), failedCount: try row.int("failed_count"),
+                           firstFailedAt: try row.optionalDate("first_failed_at"), lockedUntil: try row.optionalDate("locked_until"))
+        }
+    }
 }

@@ -68,20 +68,34 @@ struct SQLOutboxStore: OutboxStore {
     }
 
     func delivery(id: String) async throws -> OutboxDelivery? {
-        guard let row = try await sql.raw("""
+        try await sql.raw("""
             SELECT status, created_at, sent_at, next_attempt_at, attempts, last_error FROM outbox WHERE id = \(bind: id)
-            """).first() else { return nil }
-        let status = try row.string("status")
-        let failedBefore = try row.optionalString("last_error") != nil
+            """).first().map(Self.delivery)
+    }
+
+    func recent(accountId: String, limit: Int) async throws -> [OutboxRecord] {
+        try await sql.raw("""
+            SELECT id, channel, destination, subject, status, created_at, sent_at, next_attempt_at, attempts, last_error
+            FROM outbox WHERE account_id = \(bind: accountId)
+            ORDER BY created_at DESC, id DESC LIMIT \(bind: Int64(limit))
+            """).all().map { row in
+            OutboxRecord(id: try row.string("id"), channel: DeliveryChannel(rawValue: try row.string("channel")) ?? .email,
+                         destination: try row.string("destination"), subject: try row.string("subject"),
+                         delivery: try Self.delivery(row))
+        }
+    }
+
+    private static func delivery(_ row: any SQLRow) throws -> OutboxDelivery {
+        let lastError = try row.optionalString("last_error")
         let state: OutboxDelivery.State
-        switch status {
+        switch try row.string("status") {
         case "sent": state = .sent
         case "failed": state = .failed
-        default: state = failedBefore ? .retrying : .queued
+        default: state = lastError != nil ? .retrying : .queued
         }
         return OutboxDelivery(state: state, queuedAt: try row.date("created_at"), sentAt: try row.optionalDate("sent_at"),
                               nextAttemptAt: state == .retrying ? try row.date("next_attempt_at") : nil,
-                              attempts: try row.int("attempts"))
+                              attempts: try row.int("attempts"), lastError: state == .sent ? nil : lastError)
     }
 
     func pendingCount() async throws -> Int {

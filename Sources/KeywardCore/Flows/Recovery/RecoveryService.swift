@@ -228,13 +228,15 @@ public struct RecoveryService: Sendable {
         }
     }
 
-    /// The recovery flow `id` with its resend time, for pages.
-    public func status(flowId: String) async throws -> (flow: Flow, resendAvailableAt: Date) {
+    /// The recovery flow `id` with its resend time and where its newest code's delivery stands, for pages.
+    public func status(flowId: String) async throws -> (flow: Flow, resendAvailableAt: Date, delivery: OutboxDelivery?) {
         guard let flow = try await database.stores.flows.find(id: flowId), flow.kind == .recovery else {
             throw KeywardError.recoveryNotFound
         }
         let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
-        return (flow, codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt))
+        var delivery: OutboxDelivery?
+        if let latest { delivery = try await database.stores.outbox.delivery(id: latest.id) }
+        return (flow, codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt), delivery)
     }
 
     private func accept(flow: Flow, accountId: String, code: VerificationCode, origin: RequestOrigin) async throws -> RecoveryState {

@@ -73,12 +73,15 @@ public struct RegistrationService: Sendable {
         }
     }
 
-    /// The current state of a registration, for pages that show it.
-    public func status(registrationId: String) async throws -> (flow: Flow, resendAvailableAt: Date) {
+    /// The current state of a registration, for pages that show it: when another code may be
+    /// asked for and where the newest code's delivery stands.
+    public func status(registrationId: String) async throws -> (flow: Flow, resendAvailableAt: Date, delivery: OutboxDelivery?) {
         let flow = try await pendingFlow(registrationId)
         let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
         let resendAt = codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt)
-        return (flow, resendAt)
+        var delivery: OutboxDelivery?
+        if let latest { delivery = try await database.stores.outbox.delivery(id: latest.id) }
+        return (flow, resendAt, delivery)
     }
 
     /// Checks the code; on success the account becomes active with this flow's password and a first

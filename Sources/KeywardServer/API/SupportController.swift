@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import KeywardCore
+import KeywardCrypto
+
+/// `/api/v1/admin/sign-in-diagnosis`: why someone cannot sign in, for the platform's support
+/// tools, behind an operator API key.
+struct SupportController {
+    let diagnostics: SignInDiagnostics
+    let operatorKeys: [String]
+
+    struct DiagnosisBody: Decodable {
+        let identifier: String
+    }
+
+    func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
+        // A POST, so that the email address or phone number looked up stays out of URLs and logs.
+        group.post("admin/sign-in-diagnosis") { request, context in
+            try authorizeOperator(request, keys: operatorKeys)
+            let body = try await request.decodeJSON(DiagnosisBody.self, limit: context.bodyLimit)
+            let diagnosis = try await diagnostics.diagnose(identifier: body.identifier, origin: context.origin)
+            return try jsonResponse(SignInDiagnosisJSON(diagnosis))
+        }
+    }
+}
+
+/// Accepts the request only with `Authorization: Bearer <operator key>`, compared in constant time.
+func authorizeOperator(_ request: Request, keys: [String]) throws {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        throw KeywardError.operatorUnauthorized
+    }
+    let presented = Array(header.dropFirst("Bearer ".count).utf8)
+    var matched = false
+    for key in keys where ConstantTime.equals(presented, Array(key.utf8)) { matched = true }
+    guard matched else { throw KeywardError.operatorUnauthorized }
+}
+
+struct SignInDiagnosisJSON: Encodable {
+    let identifier: String
+    let account: String
+    let accountId: String?
+    let identifiers: [IdentifierJSON]
+    let authenticatorBound: Bool
+    let counters: [CounterJSON]
+    let holds: [HoldJSON]
+    let messages: [MessageJSON]
+    let events: [ActivityEventJSON]
+    let findings: [FindingJSON]
+
+    struct CounterJSON: Encodable {
+        let scope: String
+        let failedCount: Int
+        let firstFailedAt: Date?
+        let lockedUntil: Date?
+    }
+
+    struct MessageJSON: Encodable {
+        let channel: String
+        let destination: String
+        let subject: String
+        let state: String
+        let attempts: Int
+        let queuedAt: Date
+        let sentAt: Date?
+        let nextAttemptAt: Date?
+        let lastError: String?
+    }
+
+    struct FindingJSON: Encodable {
+        let code: String
+        let detail: String
+        let at: Date?
+    }
+
+    init(_ diagnosis: SignInDiagnosis) {
+        identifier = diagnosis.identifier.value
+        switch diagnosis.account?.status {
+        case .active?: account = "active"
+        case .pending?: account = "registration_incomplete"
+        case nil: account = "none"
+        }
+        accountId = diagnosis.account?.id
+        identifiers = diagnosis.identifiers.map {
+            IdentifierJSON(kind: $0.identifier.kind.rawValue, value: $0.identifier.value, verified: $0.verifiedAt != nil)
+        }
+        authenticatorBound = diagnosis.authenticatorBound
+        // Device counters are named by kind only: the device's keyed hash means nothing to support.
+        counters = diagnosis.counters.map {
+            CounterJSON(scope: $0.scope.hasPrefix("device:") ? "device" : $0.scope, failedCount: $0.failedCount,
+                        firstFailedAt: $0.firstFailedAt, lockedUntil: $0.lockedUntil)
+        }
+        holds = diagnosis.holds.map(HoldJSON.init)
+        messages = diagnosis.messages.map {
+            MessageJSON(channel: $0.channel.rawValue, destination: $0.destination, subject: $0.subject,
+                        state: $0.delivery.state.rawValue, attempts: $0.delivery.attempts, queuedAt: $0.delivery.queuedAt,
+                        sentAt: $0.delivery.sentAt, nextAttemptAt: $0.delivery.nextAttemptAt, lastError: $0.delivery.lastError)
+        }
+        events = diagnosis.events.map(ActivityEventJSON.init)
+        findings = diagnosis.findings.map { FindingJSON(code: $0.code, detail: $0.detail, at: $0.at) }
+    }
+}
