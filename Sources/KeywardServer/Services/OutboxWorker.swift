@@ -105,7 +105,9 @@ struct OutboxWorker: Service {
                 "attempt": .stringConvertible(message.attempts), "error": .string(String(describing: error)),
                 "willRetry": .stringConvertible(retryAt != nil)])
             do {
-                try await database.stores.outbox.markFailed(id: message.id, error: String(describing: error), retryAt: retryAt)
+                let outbox = database.stores.outbox
+                let reason = String(describing: error)
+                try await Self.uncancelled { try await outbox.markFailed(id: message.id, error: reason, retryAt: retryAt) }
             } catch {
                 // The lease runs out and the message is tried again.
                 logger.error("could not record a failed delivery", metadata: [
@@ -114,10 +116,18 @@ struct OutboxWorker: Service {
             return
         }
         do {
-            try await database.stores.outbox.markSent(id: message.id, at: clock.now())
+            let outbox = database.stores.outbox
+            let sentAt = clock.now()
+            try await Self.uncancelled { try await outbox.markSent(id: message.id, at: sentAt) }
         } catch {
             logger.error("a message was sent but could not be recorded as sent; it may be sent again when its lease ends",
                          metadata: ["messageId": .string(message.id), "error": .string(String(reflecting: error))])
         }
+    }
+
+    /// Runs `record` to the end even when the send it records was cancelled (at shutdown), so that
+    /// the outcome is written instead of the message waiting out its lease.
+    private static func uncancelled(_ record: @escaping @Sendable () async throws -> Void) async throws {
+        try await Task { try await record() }.value
     }
 }
