@@ -8,7 +8,8 @@
 # Environment:
 #   HASHES=20                      hashes per round and implementation
 #   ROUNDS=5                       alternating rounds
-#   KEYWARD_PYTHON=python3         interpreter with argon2-cffi installed
+#   KEYWARD_PYTHON=python3         interpreter with argon2-cffi installed (default: the test
+#                                  suite's .venv-test when scripts/test has made it, else python3)
 #   ARGON2_BENCH_SCRATCH=<dir>     SwiftPM scratch directory (default Benchmarks/Argon2/.build)
 set -euo pipefail
 
@@ -16,7 +17,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 package="$here/Argon2"
 hashes="${HASHES:-20}"
 rounds="${ROUNDS:-5}"
-python="${KEYWARD_PYTHON:-python3}"
+# The test suite's virtual environment has argon2-cffi once scripts/test has run.
+default_python=python3
+[ -x "$(dirname "$0")/../.venv-test/bin/python" ] && default_python="$(dirname "$0")/../.venv-test/bin/python"
+python="${KEYWARD_PYTHON:-$default_python}"
 scratch="${ARGON2_BENCH_SCRATCH:-$package/.build}"
 
 if ! "$python" -c 'import argon2.low_level' 2>/dev/null; then

@@ -32,19 +32,51 @@ public enum TestDatabases {
         }
     }
 
-    /// A migrated, empty database of `kind`.
-    public static func open(_ kind: SQLDialectKind) async throws -> SQLKeywardDatabase {
-        let database = try await DatabaseConnector.open(url: try await url(for: kind), logger: Logger(label: "test"),
-                                                        postgresConnections: 2)
-        try await database.migrate()
-        return database
+    /// Runs `body` with a migrated, empty database of `kind`, then closes it and drops it when it
+    /// is a scratch PostgreSQL database, whether `body` succeeded or not.
+    public static func with(_ kind: SQLDialectKind, _ body: (SQLKeywardDatabase) async throws -> Void) async throws {
+        let url = try await url(for: kind)
+        let database = try await DatabaseConnector.open(url: url, logger: Logger(label: "test"), postgresConnections: 2)
+        let result: Result<Void, any Error>
+        do {
+            try await database.migrate()
+            try await body(database)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        try? await database.close()
+        try await dropIfScratch(url)
+        try result.get()
     }
+
+    /// Drops the scratch database at `url` when it is one that ``url(for:)`` made on the server of
+    /// `TEST_POSTGRES_URL`; any other URL is left alone. Tests call it when they end, so that a
+    /// developer's PostgreSQL server does not collect them.
+    public static func dropIfScratch(_ url: String?) async throws {
+        guard let url, let base = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"],
+              let components = URLComponents(string: url), let baseComponents = URLComponents(string: base),
+              components.host == baseComponents.host, components.port == baseComponents.port
+        else { return }
+        let name = String(components.path.dropFirst())
+        guard name.hasPrefix(scratchPrefix), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return }
+        let admin = try await DatabaseConnector.open(url: base, logger: Logger(label: "test"), postgresConnections: 1)
+        do {
+            try await admin.execute(raw: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        } catch {
+            try? await admin.close()
+            throw error
+        }
+        try await admin.close()
+    }
+
+    private static let scratchPrefix = "kw_test_"
 
     /// Creates a uniquely named database on the server of `base` and returns its URL, so tests
     /// running in parallel never see each other's rows.
     private static func freshPostgresSchema(base: String) async throws -> String {
         let admin = try await DatabaseConnector.open(url: base, logger: Logger(label: "test"), postgresConnections: 1)
-        let name = "kw_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let name = scratchPrefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         try await admin.execute(raw: "CREATE DATABASE \(name)")
         try await admin.close()
         guard var components = URLComponents(string: base) else { fatalError("TEST_POSTGRES_URL is not a URL") }

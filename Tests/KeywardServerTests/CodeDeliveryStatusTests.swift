@@ -9,16 +9,12 @@ import Testing
 /// Someone waiting for a sign-in code can see where it stands, through the API and on the page:
 /// accepted by the mail server, retried after the server put it off, or given up after a refusal.
 @Suite struct CodeDeliveryStatusTests {
-    /// A database two applications can use one after the other.
-    static func sharedDatabaseURL(_ kind: SQLDialectKind) async throws -> String {
-        switch kind {
-        case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-delivery-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            return "sqlite://" + directory.appendingPathComponent("keyward.sqlite").path
-        case .postgres:
-            return try await TestDatabases.url(for: .postgres)
-        }
+    /// A SQLite file two applications can use one after the other (a scratch PostgreSQL database
+    /// already outlives one application).
+    static func sharedSQLiteURL() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyward-delivery-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return "sqlite://" + directory.appendingPathComponent("keyward.sqlite").path
     }
 
     /// The email code's status in sign-in flow `flowId`, once its delivery reads `state`.
@@ -36,9 +32,9 @@ import Testing
     @Test(arguments: TestDatabases.kinds)
     func aCodeThatIsPutOffOrRefusedSaysSoAndOffersTheOtherWay(kind: SQLDialectKind) async throws {
         var config = try await SignInDiagnosisTests.config(kind)
-        config.databaseURL = try await Self.sharedDatabaseURL(kind)
+        if kind == .sqlite { config.databaseURL = try Self.sharedSQLiteURL() }
         // The accounts are made while email still goes to the development mailbox.
-        try await withKeyward(config) { api, _ in
+        try await withKeyward(config, keepDatabase: true) { api, _ in
             for address in ["fine@example.org", "busy@example.org", "gone@example.org"] {
                 _ = try await api.registerAndVerify(address)
             }

@@ -46,7 +46,8 @@ import Testing
         components.password = "outage"
         var config = KeywardConfig.testing(databaseURL: components.string!)
         config.logLevel = "critical"
-        try await withKeyward(config) { api, _ in
+        // Dropped below, with its role.
+        try await withKeyward(config, keepDatabase: true) { api, _ in
             let (_, token) = try await api.registerAndVerify("before@example.com")
             try await admin.execute(raw: "ALTER DATABASE \(name) CONNECTION LIMIT 0")
             try await admin.execute(raw: "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '\(role)'")

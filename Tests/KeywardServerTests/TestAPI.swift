@@ -154,24 +154,32 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// Builds the real application with `config` and `clock`, runs it live on an ephemeral port, and
-/// hands `body` a client for it.
+/// hands `body` a client for it. A scratch PostgreSQL database in `config` is dropped afterwards,
+/// unless `keepDatabase` (for a test that runs a second application on it).
 func withKeyward<T: Sendable>(
-    _ config: KeywardConfig = .testing(), clock: TestClock = TestClock(),
+    _ config: KeywardConfig = .testing(), clock: TestClock = TestClock(), keepDatabase: Bool = false,
     _ body: @escaping @Sendable (TestAPI, KeywardServices) async throws -> T
 ) async throws -> T {
-    let (application, services) = try await buildApplication(config: config, clock: clock)
-    return try await application.test(.live) { client in
-        try await body(TestAPI(client: client, clock: clock), services)
+    let result: Result<T, any Error>
+    do {
+        let (application, services) = try await buildApplication(config: config, clock: clock)
+        result = .success(try await application.test(.live) { client in
+            try await body(TestAPI(client: client, clock: clock), services)
+        })
+    } catch {
+        result = .failure(error)
     }
+    if !keepDatabase { try await TestDatabases.dropIfScratch(config.databaseURL) }
+    return try result.get()
 }
 
-/// ``withKeyward(_:clock:_:)`` for tests that return nothing.
+/// ``withKeyward(_:clock:keepDatabase:_:)`` for tests that return nothing.
 func withKeyward(
-    _ config: KeywardConfig = .testing(), clock: TestClock = TestClock(),
+    _ config: KeywardConfig = .testing(), clock: TestClock = TestClock(), keepDatabase: Bool = false,
     _ body: @escaping @Sendable (TestAPI, KeywardServices) async throws -> Void
 ) async throws {
-    let (application, services) = try await buildApplication(config: config, clock: clock)
-    try await application.test(.live) { client in
-        try await body(TestAPI(client: client, clock: clock), services)
+    try await withKeyward(config, clock: clock, keepDatabase: keepDatabase) { api, services -> Bool in
+        try await body(api, services)
+        return true
     }
 }

@@ -10,16 +10,11 @@ import Testing
 
     private func withAccount(_ kind: SQLDialectKind, _ email: String,
                              _ body: (SQLKeywardDatabase, Account) async throws -> Void) async throws {
-        let database = try await TestDatabases.open(kind)
-        do {
+        try await TestDatabases.with(kind) { database in
             let account = try await database.stores.accounts.findOrCreatePending(
                 identifier: Identifier(kind: .email, value: email), at: now)
             try await body(database, account)
-        } catch {
-            try await database.close()
-            throw error
         }
-        try await database.close()
     }
 
     private func authenticator(_ id: String, accountId: String) -> Authenticator {
