@@ -6,6 +6,8 @@ import KeywardStorage
 public import Logging
 import Foundation
 import HTTPTypes
+import HummingbirdCore
+import NIOCore
 import ServiceLifecycle
 
 /// The parts of a running Keyward, built once by ``buildApplication(config:clock:)``.
@@ -93,7 +95,13 @@ private func assemble(
         database: database, hasher: hasher, clock: clock,
         settings: SessionSettings(idleTimeout: config.sessionIdleTimeout, absoluteLifetime: config.sessionAbsoluteLifetime))
     let sealer = Sealer(key: keys.sealing)
-    let queue = MessageQueue(composer: MessageComposer(platformName: config.platformName), sealer: sealer, clock: clock)
+    let smtpSettings = try config.smtpSettings()
+    let smsSettings = try config.smsWebhookSettings()
+    // Only messages the development mailbox receives keep their code beside the sealed text.
+    let mailboxChannels: Set<DeliveryChannel> = !config.usesDevelopmentMailbox ? []
+        : Set(DeliveryChannel.allCases.filter { $0 == .email ? smtpSettings == nil : smsSettings == nil })
+    let queue = MessageQueue(composer: MessageComposer(platformName: config.platformName), sealer: sealer,
+                             mailboxChannels: mailboxChannels, clock: clock)
     let codes = OneTimeCodes(
         hasher: hasher, clock: clock,
         settings: CodeSettings(digits: config.codeDigits, lifetime: config.codeLifetime,
@@ -134,7 +142,8 @@ private func assemble(
     let csrf = CSRFGuard(hasher: hasher)
 
     let router = Router(context: KeywardRequestContext.self)
-    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: config.mode == .production
+        ? SecurityHeadersMiddleware<KeywardRequestContext>.strictTransportSecurity(includeSubdomains: config.hstsIncludeSubdomains) : nil))
     router.add(middleware: ClientOriginMiddleware(trustedProxies: config.trustedProxies.compactMap(IPRange.init),
                                                   countryHeader: config.countryHeader.flatMap { HTTPField.Name($0) },
                                                   bodyLimit: config.maxBodyBytes))
@@ -162,20 +171,27 @@ private func assemble(
     let undelivered: any MessageSender = config.usesDevelopmentMailbox
         ? DevelopmentMailboxSender(mailbox: database.stores.mailbox, clock: clock)
         : UnconfiguredSender()
-    let smtp = try config.smtpSettings().map { try SMTPSender(settings: $0, clock: clock) }
-    let smsSettings = try config.smsWebhookSettings()
+    let smtp = try smtpSettings.map { try SMTPSender(settings: $0, clock: clock) }
     // Made last: nothing may fail between here and the shutdown service that closes its client.
     let smsWebhook = smsSettings.map(SMSWebhookSender.init)
     let sender = ChannelRoutingSender(email: smtp ?? undelivered, sms: smsWebhook ?? undelivered)
     // A lease outlasts the slowest send several times over, so that no other node takes a message
     // that is still being sent.
-    let outbox = OutboxWorker(database: database, sender: sender, clock: clock, logger: logger,
+    let outbox = OutboxWorker(database: database, sender: sender, sealing: OutboxSealing(sealer: sealer),
+                              clock: clock, logger: logger,
                               lease: max(120, 4 * max(config.smtp.timeout, config.sms.timeout)))
     let resourcesService = ResourceShutdownService(database: database, passwords: passwords, smsWebhook: smsWebhook)
     let cleanup = CleanupService(database: database, clock: clock, logger: logger)
 
+    let limiter = ConnectionLimiter(maxConnections: config.maxConnections, maxPerClient: config.maxConnectionsPerClient,
+                                    exempt: config.trustedProxies.compactMap(IPRange.init))
+    let headerTimeout = TimeAmount.milliseconds(Int64(config.headerTimeout * 1000))
+    let idleTimeout = TimeAmount.milliseconds(Int64(config.idleTimeout * 1000))
     let application = Application(
         router: router,
+        server: HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(responder: responder, limiter: limiter, headerTimeout: headerTimeout, idleTimeout: idleTimeout)
+        },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil),
         services: [resourcesService, outbox, cleanup],
         logger: logger)

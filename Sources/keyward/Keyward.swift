@@ -107,6 +107,10 @@ struct Serve: AsyncParsableCommand {
                 say("Warning: no \(undelivered) delivery is configured; those codes and notices wait in the outbox and are retried until it is.")
             }
         }
+        let openFiles = OpenFileLimit.raise(toHold: config.maxConnections)
+        if openFiles < config.maxConnections + OpenFileLimit.reserve {
+            say("Warning: this process may open only \(openFiles) files, fewer than server.maxConnections (\(config.maxConnections)) needs; raise the limit (ulimit -n) or lower server.maxConnections, or connections beyond it wait unanswered.")
+        }
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(config.host)
         if !loopback && !config.effectivePublicURL.hasPrefix("https://") {
             say("Warning: browsers keep Keyward's Secure cookies over plain HTTP only on localhost; serve it behind HTTPS and set KEYWARD_PUBLIC_URL=https://…, or sign-in pages will report that cookies are disabled.")

@@ -50,6 +50,16 @@ public struct ConfigKey: Sendable {
             c.newSignInAlerts = try bool(v, "alerts.newSignIn") },
         ConfigKey("server.maxBodyBytes", "KEYWARD_MAX_BODY_BYTES", "largest request body accepted (default 65536)") { c, v in
             c.maxBodyBytes = try int(v, "server.maxBodyBytes", 256...(64 << 20)) },
+        ConfigKey("server.idleTimeout", "KEYWARD_IDLE_TIMEOUT", "seconds a connection may stay silent between requests before it is closed (default 30)") { c, v in
+            c.idleTimeout = TimeInterval(try int(v, "server.idleTimeout", 1...3600)) },
+        ConfigKey("server.headerTimeout", "KEYWARD_HEADER_TIMEOUT", "seconds a request's line and headers may take to arrive in full before the connection is answered 408 and closed (default 10)") { c, v in
+            c.headerTimeout = TimeInterval(try int(v, "server.headerTimeout", 1...600)) },
+        ConfigKey("server.maxConnections", "KEYWARD_MAX_CONNECTIONS", "connections served at once; more are answered 503 and closed (default 4096; keep it below the process's open-file limit)") { c, v in
+            c.maxConnections = try int(v, "server.maxConnections", 1...1_000_000) },
+        ConfigKey("server.maxConnectionsPerClient", "KEYWARD_MAX_CONNECTIONS_PER_CLIENT", "connections one client address may hold at once, trusted proxies excepted (default 256)") { c, v in
+            c.maxConnectionsPerClient = try int(v, "server.maxConnectionsPerClient", 1...1_000_000) },
+        ConfigKey("server.hstsIncludeSubdomains", "KEYWARD_HSTS_INCLUDE_SUBDOMAINS", "in production mode, let Strict-Transport-Security cover subdomains too (default true)") { c, v in
+            c.hstsIncludeSubdomains = try bool(v, "server.hstsIncludeSubdomains") },
         ConfigKey("server.logLevel", "KEYWARD_LOG_LEVEL", "trace, debug, info (default), notice, warning, error") { c, v in c.logLevel = v },
         ConfigKey("platform.name", "KEYWARD_PLATFORM_NAME", "name shown in pages and messages (default Keyward)") { c, v in c.platformName = v },
         ConfigKey("storage.dataDir", "KEYWARD_DATA_DIR", "data directory for SQLite and generated keys (default ./.keyward)") { c, v in c.dataDirectory = v },

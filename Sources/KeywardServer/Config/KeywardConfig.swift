@@ -106,6 +106,16 @@ public struct KeywardConfig: Sendable {
     public var newSignInAlerts = true
     /// Largest request body accepted, in bytes.
     public var maxBodyBytes = 65536
+    /// Seconds a connection may stay silent between requests before it is closed.
+    public var idleTimeout: TimeInterval = 30
+    /// Seconds a request's line and headers may take to arrive in full.
+    public var headerTimeout: TimeInterval = 10
+    /// Connections served at once; more are answered 503 and closed.
+    public var maxConnections = 4096
+    /// Connections one client address may hold at once (trusted proxies excepted).
+    public var maxConnectionsPerClient = 256
+    /// Whether the production `Strict-Transport-Security` header covers subdomains too.
+    public var hstsIncludeSubdomains = true
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
 

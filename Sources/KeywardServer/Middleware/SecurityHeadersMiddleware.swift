@@ -2,9 +2,18 @@ import HTTPTypes
 import Hummingbird
 
 /// Adds the security headers to every response, errors included: a CSP allowing no inline script
-/// and no external resource, no framing, no MIME sniffing, a strict referrer policy, and no caching
-/// of anything personal.
+/// and no external resource, no framing, no MIME sniffing, a strict referrer policy, no caching
+/// of anything personal and, in production, `Strict-Transport-Security`.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The `Strict-Transport-Security` value, or `nil` to send none (development, where Keyward
+    /// is reached over plain HTTP).
+    let strictTransportSecurity: String?
+
+    /// The HSTS value for production: a year, with `includeSubDomains` when asked.
+    static func strictTransportSecurity(includeSubdomains: Bool) -> String {
+        "max-age=31536000" + (includeSubdomains ? "; includeSubDomains" : "")
+    }
+
     static var contentSecurityPolicy: String {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
             + "frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
@@ -18,6 +27,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.referrerPolicy] = "no-referrer"
         response.headers[.crossOriginOpenerPolicy] = "same-origin"
         response.headers[.permissionsPolicy] = "camera=(), microphone=(), geolocation=(), payment=()"
+        if let strictTransportSecurity {
+            response.headers[.strictTransportSecurity] = strictTransportSecurity
+        }
         if response.headers[.cacheControl] == nil {
             response.headers[.cacheControl] = "no-store"
         }
@@ -31,4 +43,5 @@ extension HTTPField.Name {
     static let referrerPolicy = Self("Referrer-Policy")!
     static let crossOriginOpenerPolicy = Self("Cross-Origin-Opener-Policy")!
     static let permissionsPolicy = Self("Permissions-Policy")!
+    static let strictTransportSecurity = Self("Strict-Transport-Security")!
 }
