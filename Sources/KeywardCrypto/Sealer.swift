@@ -14,6 +14,13 @@ public struct Sealer: Sendable {
         self.key = key
     }
 
+    /// A sealer under the 256-bit key given as base64, as configuration holds it; `nil` when the
+    /// text is not base64 of 32 bytes.
+    public init?(base64Key: String) {
+        guard let bytes = Data(base64Encoded: base64Key), bytes.count == 32 else { return nil }
+        self.key = SymmetricKey(data: bytes)
+    }
+
     /// Seals `plaintext`, bound to `context`.
     public func seal(_ plaintext: [UInt8], context: String) throws -> [UInt8] {
         let box = try AES.GCM.seal(plaintext, using: key, authenticating: Array(context.utf8))
@@ -37,4 +44,9 @@ public struct Sealer: Sendable {
 public struct SealerError: Error, Sendable, Equatable {
     /// A stable code such as `seal.open_failed`.
     public let code: String
+
+    /// A failure with `code`.
+    public init(code: String) {
+        self.code = code
+    }
 }

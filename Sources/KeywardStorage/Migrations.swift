@@ -207,5 +207,10 @@ enum Migrations {
             )
             """,
         ]),
+        Migration(version: 6, name: "sealed outbox texts, pending passwords out of flow payloads", statements: [
+            // New messages keep their text only sealed; `body` is left for messages queued before.
+            "ALTER TABLE outbox ADD COLUMN body_sealed TEXT",
+            "ALTER TABLE flows ADD COLUMN password_hash TEXT",
+        ]),
     ]
 }

@@ -80,4 +80,11 @@ extension SQLKeywardDatabase {
     public func execute(raw statement: String) async throws {
         try await sql.raw(SQLQueryString(statement)).run()
     }
+
+    /// Every text value in `table`, row by row (used by tests that look for secrets at rest).
+    public func textValues(in table: String) async throws -> [[String]] {
+        try await sql.raw(SQLQueryString("SELECT * FROM \(table)")).all().map { row in
+            row.allColumns.compactMap { column in (try? row.decode(column: column, as: String?.self)) ?? nil }
+        }
+    }
 }

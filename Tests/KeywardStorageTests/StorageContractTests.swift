@@ -10,23 +10,32 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
     private func withDatabase(_ kind: SQLDialectKind, _ body: (SQLKeywardDatabase) async throws -> Void) async throws {
-        let database = try await TestDatabases.open(kind)
-        do {
-            try await body(database)
-        } catch {
-            try await database.close()
-            throw error
-        }
-        try await database.close()
+        try await TestDatabases.with(kind, body)
     }
 
     private func pendingFlow(_ database: SQLKeywardDatabase, identifier: Identifier) async throws -> Flow {
         let account = try await database.stores.accounts.findOrCreatePending(identifier: identifier, at: now)
         let flow = Flow(id: UUID().uuidString, kind: .registration, state: "pending_verification", accountId: account.id,
                         identifier: identifier, createdAt: now, updatedAt: now, expiresAt: now.addingTimeInterval(3600),
-                        payload: ["passwordHash": "$argon2id$x"])
+                        payload: [:], passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
         try await database.stores.flows.insert(flow)
         return flow
+    }
+
+    @Test(arguments: kinds)
+    func aPendingRegistrationsPasswordHashStaysOutOfThePayloadAndGoesAtItsFirstTransition(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let flow = try await pendingFlow(database, identifier: Identifier(kind: .email, value: "hash@example.com"))
+            let stored = try await database.stores.flows.find(id: flow.id)
+            #expect(stored?.passwordHash == flow.passwordHash)
+            #expect(stored?.payload.isEmpty == true)
+            #expect(try await database.stores.flows.newest(accountId: try #require(flow.accountId), kind: .registration,
+                                                           state: "pending_verification")?.id == flow.id)
+            #expect(try await database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now))
+            #expect(try await database.stores.flows.find(id: flow.id)?.passwordHash == nil)
+            let rows = try await database.textValues(in: "flows")
+            #expect(!rows.joined().contains { $0.contains("argon2id") })
+        }
     }
 
     private func code(flowId: String, destination: String = "a@example.com", at: Date? = nil) -> VerificationCode {
@@ -157,6 +166,15 @@ import Testing
                 try await database.stores.sessions.insert(session(id, TimeInterval(index)))
             }
             #expect(try await database.stores.sessions.find(tokenHash: "hash-two")?.id == "two")
+            // One read gives the session and its account's identifiers, oldest first.
+            let phone = Identifier(kind: .phone, value: "+447700900123")
+            #expect(try await database.stores.accounts.bindIdentifier(phone, accountId: account.id, replacing: nil,
+                                                                      at: now.addingTimeInterval(5)))
+            let signedIn = try #require(try await database.stores.sessions.findWithIdentifiers(tokenHash: "hash-two"))
+            #expect(signedIn.session == (try await database.stores.sessions.find(tokenHash: "hash-two")))
+            #expect(signedIn.identifiers.map(\.identifier) == [identifier, phone])
+            #expect(signedIn.identifiers.last?.verifiedAt == now.addingTimeInterval(5))
+            #expect(try await database.stores.sessions.findWithIdentifiers(tokenHash: "hash-none") == nil)
             try await database.stores.sessions.touch(id: "two", at: now.addingTimeInterval(100))
             #expect(try await database.stores.sessions.find(tokenHash: "hash-two")?.lastSeenAt == now.addingTimeInterval(100))
             #expect(try await database.stores.sessions.list(accountId: account.id, now: now).map(\.id) == ["three", "two", "one"])
@@ -170,12 +188,13 @@ import Testing
     }
 
     @Test(arguments: kinds)
-    func outboxLeasesEachMessageToOneWorkerAndClearsBodiesOnceSent(kind: SQLDialectKind) async throws {
+    func outboxLeasesEachMessageToOneWorkerAndErasesTextsOnceSentOrGivenUp(kind: SQLDialectKind) async throws {
         try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
             for index in 0..<3 {
-                try await database.stores.outbox.enqueue(OutboxMessage(
-                    id: "m\(index)", channel: .email, destination: "a@example.com", subject: "s\(index)", body: "code 123456",
-                    code: "123456", accountId: nil, createdAt: now.addingTimeInterval(TimeInterval(index))))
+                try await database.stores.outbox.enqueue(QueuedMessage(
+                    id: "m\(index)", channel: .email, destination: "alice@example.com", subject: "s\(index)",
+                    sealedBody: "c2VhbGVkLXRleHQ=", code: "123456", accountId: nil,
+                    createdAt: now.addingTimeInterval(TimeInterval(index))))
             }
             let lease = now.addingTimeInterval(60)
             let (first, second) = try await (
@@ -186,15 +205,27 @@ import Testing
             #expect(leased.count == 3)
             #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(5), leaseUntil: lease, limit: 10, excluding: []).isEmpty)
 
-            try await database.stores.outbox.markSent(id: "m0", at: now)
-            try await database.stores.outbox.markFailed(id: "m1", error: "smtp down", retryAt: now.addingTimeInterval(120))
-            try await database.stores.outbox.markFailed(id: "m2", error: "rejected", retryAt: nil)
+            try await database.stores.outbox.markSent(id: "m0", at: now, maskedDestination: "a•••e@example.com")
+            try await database.stores.outbox.markFailed(id: "m1", error: "smtp down", retryAt: now.addingTimeInterval(120),
+                                                        maskedDestination: "a•••e@example.com")
+            try await database.stores.outbox.markFailed(id: "m2", error: "rejected", retryAt: nil,
+                                                        maskedDestination: "a•••e@example.com")
             #expect(try await database.stores.outbox.pendingCount() == 1)
             #expect(try await database.stores.outbox.claimDue(now: now.addingTimeInterval(119), leaseUntil: lease, limit: 10, excluding: []).isEmpty)
             let retried = try await database.stores.outbox.claimDue(now: now.addingTimeInterval(120), leaseUntil: lease, limit: 10, excluding: [])
             #expect(retried.map(\.id) == ["m1"])
             #expect(retried.first?.attempts == 2)
-            #expect(retried.first?.body == "code 123456")
+            #expect(retried.first?.sealedBody == "c2VhbGVkLXRleHQ=")
+            #expect(retried.first?.destination == "alice@example.com")
+            // Once sent or given up, only what delivery status and support need is left.
+            let rows = try await database.textValues(in: "outbox").filter { !$0.contains("m1") }
+            #expect(rows.count == 2)
+            for row in rows {
+                #expect(!row.contains("c2VhbGVkLXRleHQ="))
+                #expect(!row.contains("123456"))
+                #expect(!row.contains("alice@example.com"))
+                #expect(row.contains("a•••e@example.com"))
+            }
             // A worker still sending m1 past its lease never leases it again; another worker may.
             let late = now.addingTimeInterval(600)
             #expect(try await database.stores.outbox.claimDue(now: late, leaseUntil: late.addingTimeInterval(60), limit: 10,
@@ -213,8 +244,8 @@ import Testing
             do {
                 try await database.transaction { stores in
                     _ = try await stores.accounts.findOrCreatePending(identifier: identifier, at: self.now)
-                    try await stores.outbox.enqueue(OutboxMessage(
-                        id: "rolled-back", channel: .email, destination: identifier.value, subject: "s", body: "b",
+                    try await stores.outbox.enqueue(QueuedMessage(
+                        id: "rolled-back", channel: .email, destination: identifier.value, subject: "s", sealedBody: "Yg==",
                         code: nil, accountId: nil, createdAt: self.now))
                     throw Abort()
                 }

@@ -40,10 +40,13 @@ public struct Flow: Sendable, Equatable {
     public let expiresAt: Date
     /// Kind-specific values (never a secret in clear).
     public var payload: [String: String]
+    /// The Argon2id hash of the password a pending registration will set, kept in a column of its
+    /// own (never in the payload) and erased by the flow's first transition.
+    public let passwordHash: String?
 
     /// A flow record.
     public init(id: String, kind: Kind, state: String, accountId: String?, identifier: Identifier?,
-                createdAt: Date, updatedAt: Date, expiresAt: Date, payload: [String: String]) {
+                createdAt: Date, updatedAt: Date, expiresAt: Date, payload: [String: String], passwordHash: String? = nil) {
         self.id = id
         self.kind = kind
         self.state = state
@@ -53,6 +56,7 @@ public struct Flow: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.expiresAt = expiresAt
         self.payload = payload
+        self.passwordHash = passwordHash
     }
 }
 
@@ -65,12 +69,16 @@ public protocol FlowStore: Sendable {
     func find(id: String) async throws -> Flow?
 
     /// Moves the flow from `expected` to `newState` only if it is still in `expected`; `false` when
-    /// another request moved it first.
+    /// another request moved it first. Every transition erases the flow's ``Flow/passwordHash``,
+    /// which is needed only while the flow waits in the state it began in.
     func transition(id: String, from expected: String, to newState: String, at: Date) async throws -> Bool
 
     /// Like ``transition(id:from:to:at:)``, replacing the flow's payload in the same statement.
     func transition(id: String, from expected: String, to newState: String, at: Date,
                     payload: [String: String]) async throws -> Bool
+
+    /// The account's newest flow of `kind` in `state`, or `nil`.
+    func newest(accountId: String, kind: Flow.Kind, state: String) async throws -> Flow?
 
     /// Moves every other flow of `kind` for the account that is in `state` to `newState`.
     func transitionOthers(accountId: String, kind: Flow.Kind, except id: String, from state: String,

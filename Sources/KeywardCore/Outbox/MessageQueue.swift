@@ -9,27 +9,36 @@ public struct MessageQueue: Sendable {
     /// Writes the text of each message.
     public let composer: MessageComposer
     private let sealer: Sealer
+    private let sealing: OutboxSealing
+    private let mailboxChannels: Set<DeliveryChannel>
     private let clock: any KeywardClock
 
-    /// A queue composing with `composer` and opening anti-phishing codes with `sealer`.
-    public init(composer: MessageComposer, sealer: Sealer, clock: any KeywardClock) {
+    /// A queue composing with `composer`, sealing message texts and anti-phishing codes with
+    /// `sealer`. `mailboxChannels` are the channels the development mailbox receives: only their
+    /// messages keep their one-time code beside the sealed text, for the mailbox to show.
+    public init(composer: MessageComposer, sealer: Sealer, mailboxChannels: Set<DeliveryChannel> = [],
+                clock: any KeywardClock) {
         self.composer = composer
         self.sealer = sealer
+        self.sealing = OutboxSealing(sealer: sealer)
+        self.mailboxChannels = mailboxChannels
         self.clock = clock
     }
 
-    /// Queues `message` to `identifier`. `code` is the one-time code it carries, kept beside the
-    /// message only for the development mailbox; `id` names the message (a code's message takes
-    /// the code's id, so that the code's delivery can be looked up).
+    /// Queues `message` to `identifier`, its text sealed. `code` is the one-time code it carries,
+    /// kept beside the message only when the development mailbox receives its channel; `id` names
+    /// the message (a code's message takes the code's id, so that the code's delivery can be
+    /// looked up).
     public func enqueue(_ message: MessageComposer.Composed, to identifier: Identifier, accountId: String?,
                         code: String? = nil, id: String = SecureRandom.uuid(), in stores: any KeywardStores) async throws {
         var body = message.body
         if identifier.channel == .email, let accountId, let phrase = try await antiPhishingCode(accountId: accountId, in: stores) {
             body = composer.withAntiPhishingCode(phrase, body: body)
         }
-        try await stores.outbox.enqueue(OutboxMessage(
-            id: id, channel: identifier.channel, destination: identifier.value,
-            subject: message.subject, body: body, code: code, accountId: accountId, createdAt: clock.now()))
+        let clear = OutboxMessage(id: id, channel: identifier.channel, destination: identifier.value,
+                                  subject: message.subject, body: body, code: code, accountId: accountId,
+                                  createdAt: clock.now())
+        try await stores.outbox.enqueue(try sealing.seal(clear, keepCode: mailboxChannels.contains(identifier.channel)))
     }
 
     /// Queues a message to every verified email address and phone number of the account, composed

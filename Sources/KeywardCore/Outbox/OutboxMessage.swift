@@ -11,9 +11,9 @@ public struct OutboxMessage: Sendable, Equatable {
     public let destination: String
     /// The email subject (SMS ignore it).
     public let subject: String
-    /// The text. Cleared once delivered, since it may hold a one-time code.
+    /// The text in clear, as a sender needs it. At rest it is only ever sealed (``QueuedMessage``).
     public let body: String
-    /// The one-time code the body carries, kept only so the development mailbox can show it.
+    /// The one-time code the body carries, present only when the development mailbox will show it.
     public let code: String?
     /// The account concerned.
     public let accountId: String?
@@ -34,6 +34,56 @@ public struct OutboxMessage: Sendable, Equatable {
         self.accountId = accountId
         self.createdAt = createdAt
         self.attempts = attempts
+    }
+}
+
+/// A message as the outbox keeps it: its text sealed with AES-GCM and bound to the message id,
+/// so that a copy of the database holds no code in clear. The one-time code is kept beside it in
+/// clear only when the message goes to the development mailbox, which shows codes by design.
+public struct QueuedMessage: Sendable, Equatable {
+    /// A random id.
+    public let id: String
+    /// Email or SMS.
+    public let channel: DeliveryChannel
+    /// The address or phone number.
+    public let destination: String
+    /// The subject with any code masked, which names what the message is for; the real one is
+    /// sealed with the text.
+    public let subject: String
+    /// The sealed subject and text (base64 of nonce, ciphertext and tag).
+    public let sealedBody: String?
+    /// Text queued by a version that did not seal bodies yet; `nil` for every message queued since.
+    public let clearBody: String?
+    /// The one-time code, kept only for the development mailbox.
+    public let code: String?
+    /// The account concerned.
+    public let accountId: String?
+    /// When it was written.
+    public let createdAt: Date
+    /// Delivery attempts made so far.
+    public var attempts: Int
+
+    /// A stored message.
+    public init(id: String, channel: DeliveryChannel, destination: String, subject: String, sealedBody: String?,
+                clearBody: String? = nil, code: String?, accountId: String?, createdAt: Date, attempts: Int = 0) {
+        self.id = id
+        self.channel = channel
+        self.destination = destination
+        self.subject = subject
+        self.sealedBody = sealedBody
+        self.clearBody = clearBody
+        self.code = code
+        self.accountId = accountId
+        self.createdAt = createdAt
+        self.attempts = attempts
+    }
+}
+
+extension QueuedMessage {
+    /// The destination with most of it hidden, which is all that is kept once the message is sent
+    /// or given up.
+    public var maskedDestination: String {
+        Identifier(kind: channel == .email ? .email : .phone, value: destination).masked
     }
 }
 
@@ -102,18 +152,20 @@ public struct OutboxRecord: Sendable, Equatable {
 /// Messages waiting to leave.
 public protocol OutboxStore: Sendable {
     /// Queues a message for delivery at once.
-    func enqueue(_ message: OutboxMessage) async throws
+    func enqueue(_ message: QueuedMessage) async throws
 
     /// Leases up to `limit` messages that are due, so that no other worker takes them until
     /// `leaseUntil`; each lease counts as an attempt. Messages in `excluding` (those the caller is
     /// still sending) are never leased again, however late their lease.
-    func claimDue(now: Date, leaseUntil: Date, limit: Int, excluding: Set<String>) async throws -> [OutboxMessage]
+    func claimDue(now: Date, leaseUntil: Date, limit: Int, excluding: Set<String>) async throws -> [QueuedMessage]
 
-    /// Marks a message delivered and clears its body and code.
-    func markSent(id: String, at: Date) async throws
+    /// Marks a message delivered and erases its text and code, keeping only `maskedDestination` of
+    /// the address: what delivery status and support need, nothing that could be misused.
+    func markSent(id: String, at: Date, maskedDestination: String) async throws
 
-    /// Records a failed attempt: retried at `retryAt`, or given up on (body cleared) when `nil`.
-    func markFailed(id: String, error: String, retryAt: Date?) async throws
+    /// Records a failed attempt: retried at `retryAt`, or given up on when `nil`, which erases the
+    /// text and code and keeps only `maskedDestination` of the address.
+    func markFailed(id: String, error: String, retryAt: Date?, maskedDestination: String) async throws
 
     /// How many messages are still waiting.
     func pendingCount() async throws -> Int

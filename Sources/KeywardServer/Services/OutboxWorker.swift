@@ -13,6 +13,8 @@ import ServiceLifecycle
 struct OutboxWorker: Service {
     let database: any KeywardDatabase
     let sender: any MessageSender
+    /// Opens the sealed text of each message just before it is sent.
+    let sealing: OutboxSealing
     let clock: any KeywardClock
     let logger: Logger
     var pollInterval: Duration = .milliseconds(200)
@@ -31,7 +33,7 @@ struct OutboxWorker: Service {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 var claimed = 0
                 if inFlight.count < maxInFlight {
-                    var due: [OutboxMessage] = []
+                    var due: [QueuedMessage] = []
                     do {
                         due = try await claim(limit: maxInFlight - inFlight.count, excluding: inFlight)
                         if unreachable { logger.notice("the outbox can be read again") }
@@ -86,16 +88,24 @@ struct OutboxWorker: Service {
     }
 
     /// Leases up to `limit` due messages, leaving out those this node is still sending.
-    private func claim(limit: Int, excluding inFlight: Set<String>) async throws -> [OutboxMessage] {
+    private func claim(limit: Int, excluding inFlight: Set<String>) async throws -> [QueuedMessage] {
         let now = clock.now()
         return try await database.stores.outbox.claimDue(now: now, leaseUntil: now.addingTimeInterval(lease),
                                                          limit: limit, excluding: inFlight)
     }
 
-    /// Sends one leased message and records the outcome.
-    private func deliver(_ message: OutboxMessage) async {
+    /// Opens and sends one leased message and records the outcome. A text that cannot be opened
+    /// (the sealing key was changed) is given up at once: no retry can open it.
+    private func deliver(_ message: QueuedMessage) async {
         do {
-            try await sender.send(message)
+            let clear: OutboxMessage
+            do {
+                clear = try sealing.open(message)
+            } catch {
+                throw DeliveryFailure("the message text could not be opened (\(error)); was the sealing key changed?",
+                                      permanent: true)
+            }
+            try await sender.send(clear)
         } catch {
             let permanent = (error as? DeliveryFailure)?.isPermanent ?? false
             let retryAt: Date? = permanent || message.attempts >= maxAttempts
@@ -106,8 +116,10 @@ struct OutboxWorker: Service {
                 "willRetry": .stringConvertible(retryAt != nil)])
             do {
                 let outbox = database.stores.outbox
-                let reason = String(describing: error)
-                try await Self.uncancelled { try await outbox.markFailed(id: message.id, error: reason, retryAt: retryAt) }
+                let reason = String(describing: error), masked = message.maskedDestination
+                try await Self.uncancelled {
+                    try await outbox.markFailed(id: message.id, error: reason, retryAt: retryAt, maskedDestination: masked)
+                }
             } catch {
                 // The lease runs out and the message is tried again.
                 logger.error("could not record a failed delivery", metadata: [
@@ -117,8 +129,8 @@ struct OutboxWorker: Service {
         }
         do {
             let outbox = database.stores.outbox
-            let sentAt = clock.now()
-            try await Self.uncancelled { try await outbox.markSent(id: message.id, at: sentAt) }
+            let sentAt = clock.now(), masked = message.maskedDestination
+            try await Self.uncancelled { try await outbox.markSent(id: message.id, at: sentAt, maskedDestination: masked) }
         } catch {
             logger.error("a message was sent but could not be recorded as sent; it may be sent again when its lease ends",
                          metadata: ["messageId": .string(message.id), "error": .string(String(reflecting: error))])

@@ -6,18 +6,19 @@ struct SQLOutboxStore: OutboxStore {
     let sql: any SQLDatabase
     let dialect: SQLDialectKind
 
-    func enqueue(_ message: OutboxMessage) async throws {
+    func enqueue(_ message: QueuedMessage) async throws {
         try await sql.raw("""
-            INSERT INTO outbox (id, channel, destination, subject, body, code, account_id, created_at, status,
+            INSERT INTO outbox (id, channel, destination, subject, body, body_sealed, code, account_id, created_at, status,
                                 attempts, next_attempt_at, lease_until, sent_at, last_error)
             VALUES (\(bind: message.id), \(bind: message.channel.rawValue), \(bind: message.destination),
-                    \(bind: message.subject), \(bind: message.body), \(bind: message.code), \(bind: message.accountId),
+                    \(bind: message.subject), \(bind: message.clearBody), \(bind: message.sealedBody), \(bind: message.code),
+                    \(bind: message.accountId),
                     \(bind: message.createdAt.unixMilliseconds), 'pending', 0, \(bind: message.createdAt.unixMilliseconds),
                     NULL, NULL, NULL)
             """).run()
     }
 
-    func claimDue(now: Date, leaseUntil: Date, limit: Int, excluding: Set<String>) async throws -> [OutboxMessage] {
+    func claimDue(now: Date, leaseUntil: Date, limit: Int, excluding: Set<String>) async throws -> [QueuedMessage] {
         let nowMs = now.unixMilliseconds
         let notExcluded: SQLQueryString = excluding.isEmpty
             ? "" : "AND id NOT IN (\(binds: excluding.sorted() as [any Encodable & Sendable]))"
@@ -32,26 +33,26 @@ struct SQLOutboxStore: OutboxStore {
                 LIMIT \(bind: Int64(limit))
                 \(unsafeRaw: dialect.skipLockedClause)
             )
-            RETURNING id, channel, destination, subject, body, code, account_id, created_at, attempts
+            RETURNING id, channel, destination, subject, body, body_sealed, code, account_id, created_at, attempts
             """).all().map { row in
-            OutboxMessage(id: try row.string("id"),
+            QueuedMessage(id: try row.string("id"),
                           channel: DeliveryChannel(rawValue: try row.string("channel")) ?? .email,
                           destination: try row.string("destination"), subject: try row.string("subject"),
-                          body: try row.optionalString("body") ?? "", code: try row.optionalString("code"),
-                          accountId: try row.optionalString("account_id"), createdAt: try row.date("created_at"),
-                          attempts: try row.int("attempts"))
+                          sealedBody: try row.optionalString("body_sealed"), clearBody: try row.optionalString("body"),
+                          code: try row.optionalString("code"), accountId: try row.optionalString("account_id"),
+                          createdAt: try row.date("created_at"), attempts: try row.int("attempts"))
         }.sorted { $0.createdAt < $1.createdAt }
     }
 
-    func markSent(id: String, at: Date) async throws {
+    func markSent(id: String, at: Date, maskedDestination: String) async throws {
         try await sql.raw("""
-            UPDATE outbox SET status = 'sent', sent_at = \(bind: at.unixMilliseconds), body = NULL, code = NULL,
-                              lease_until = NULL, last_error = NULL
+            UPDATE outbox SET status = 'sent', sent_at = \(bind: at.unixMilliseconds), body = NULL, body_sealed = NULL,
+                              code = NULL, destination = \(bind: maskedDestination), lease_until = NULL, last_error = NULL
             WHERE id = \(bind: id)
             """).run()
     }
 
-    func markFailed(id: String, error: String, retryAt: Date?) async throws {
+    func markFailed(id: String, error: String, retryAt: Date?, maskedDestination: String) async throws {
         if let retryAt {
             try await sql.raw("""
                 UPDATE outbox SET next_attempt_at = \(bind: retryAt.unixMilliseconds), lease_until = NULL,
@@ -60,7 +61,8 @@ struct SQLOutboxStore: OutboxStore {
                 """).run()
         } else {
             try await sql.raw("""
-                UPDATE outbox SET status = 'failed', body = NULL, code = NULL, lease_until = NULL,
+                UPDATE outbox SET status = 'failed', body = NULL, body_sealed = NULL, code = NULL,
+                                  destination = \(bind: maskedDestination), lease_until = NULL,
                                   last_error = \(bind: String(error.prefix(500)))
                 WHERE id = \(bind: id)
                 """).run()
