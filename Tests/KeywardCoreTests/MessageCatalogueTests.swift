@@ -12,7 +12,7 @@ import Testing
         .totpInvalid, .totpReused, .flowNotFound, .flowExpired, .flowCompleted, .reauthRequired, .passwordIncorrect,
         .authenticatorNotPending, .authenticatorNotBound, .antiPhishingCodeInvalid, .recoverySecondFactorRequired,
         .contactUnchanged, .contactKindMismatch, .contactOldCodeRequired, .contactChangeNeedsSupport,
-        .contactCodeRequired("otherCode"),
+        .contactCodeRequired("otherCode"), .requestUnsupportedMediaType,
     ]
 
     @Test(arguments: errors)

@@ -728,13 +728,19 @@ def test_registration_resend_and_verify(server, contract):
     assert started["channel"] == "email" and started["status"] == "pending_verification"
     registration_id = started["registrationId"]
 
-    # Within the resend interval: both a resend and a new registration are refused with 429.
+    # Within the resend interval a resend is refused with 429; registering again with the same
+    # password goes back to the same registration without a new code, with another it is refused.
     _, reply = resend(server, contract, registration_id, expect=429, expect_code="code.resend_too_soon")
     problem = reply.json()
     assert parse_time(problem["resendAvailableAt"]) == parse_time(started["resendAvailableAt"])
-    again = server.request("POST", "/api/v1/registrations", json_body={"identifier": email, "password": STRONG_PASSWORD})
-    contract.check(REGISTRATIONS, again, expect=429, code="code.resend_too_soon")
     first_code = server.newest_code(email)
+    again = server.request("POST", "/api/v1/registrations", json_body={"identifier": email, "password": STRONG_PASSWORD})
+    resumed = contract.check(REGISTRATIONS, again, expect=200)
+    assert resumed["registrationId"] == registration_id and resumed["codeAlreadySent"] is True
+    assert parse_time(resumed["resendAvailableAt"]) == parse_time(started["resendAvailableAt"])
+    assert started["codeAlreadySent"] is False
+    other = server.request("POST", "/api/v1/registrations", json_body={"identifier": email, "password": STRONG_PASSWORD + "x"})
+    contract.check(REGISTRATIONS, other, expect=429, code="code.resend_too_soon")
 
     wait_until(parse_time(started["resendAvailableAt"]))
     resent, _ = resend(server, contract, registration_id, expect=202)
@@ -844,7 +850,8 @@ def session_token(server, contract) -> str:
     return register(server, contract, unique_email("sam"))["session"]["token"]
 
 
-@pytest.mark.parametrize("operation, path, signed_in", [
+# Every operation that takes a JSON body, with a path that reaches it and whether it needs a session.
+BODY_OPERATIONS = [
     (REGISTRATIONS, "/api/v1/registrations", False),
     (VERIFY, f"/api/v1/registrations/{UNKNOWN_ID}/verify", False),
     (LOGIN, "/api/v1/login", False),
@@ -865,7 +872,10 @@ def session_token(server, contract) -> str:
     (PHONE_VERIFY, f"/api/v1/account/phone/{UNKNOWN_ID}/verify", True),
     (EMAIL, "/api/v1/account/email", True),
     (EMAIL_VERIFY, f"/api/v1/account/email/{UNKNOWN_ID}/verify", True),
-])
+]
+
+
+@pytest.mark.parametrize("operation, path, signed_in", BODY_OPERATIONS)
 def test_a_body_over_the_limit_is_refused(server, contract, request, operation, path, signed_in):
     token = request.getfixturevalue("session_token") if signed_in else None
     body = ('{"identifier": "big@example.com", "code": "1", "password": "' + "x" * BODY_LIMIT + '"}').encode()
@@ -874,10 +884,26 @@ def test_a_body_over_the_limit_is_refused(server, contract, request, operation, 
     assert problem["limitBytes"] == BODY_LIMIT
 
 
+@pytest.mark.parametrize("operation, path, signed_in", BODY_OPERATIONS)
+def test_a_body_not_sent_as_json_is_refused(server, contract, request, operation, path, signed_in):
+    # A page on another site can post text/plain or a form from a visitor's browser without asking.
+    token = request.getfixturevalue("session_token") if signed_in else None
+    body = b'{"identifier": "text@example.com", "code": "1", "password": "Tr4velling-Lynx"}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        reply = server.request(operation[0], path, body=body, headers={"Content-Type": content_type}, token=token)
+        contract.check(operation, reply, expect=415, code="request.unsupported_media_type")
+
+
 def diagnose(server, contract, identifier, key: str | None, *, expect=200, expect_code=None, body_valid=True):
     body = {"identifier": identifier} if identifier is not None else {}
     return call(server, contract, DIAGNOSIS, body=body, token=key, body_valid=body_valid,
                 expect=expect, expect_code=expect_code)
+
+
+def test_a_diagnosis_not_sent_as_json_is_refused(server, contract, operator_key):
+    reply = server.request("POST", "/api/v1/admin/sign-in-diagnosis", body=b'{"identifier": "a@example.com"}',
+                           headers={"Content-Type": "text/plain"}, token=operator_key)
+    contract.check(DIAGNOSIS, reply, expect=415, code="request.unsupported_media_type")
 
 
 def test_support_learns_why_someone_cannot_sign_in(server, contract, operator_key):
@@ -2088,6 +2114,15 @@ def test_a_full_hashing_queue_answers_server_busy(start_server, contract, relaxe
 
 @pytest.mark.parametrize("raw", [b"[1]", b"null", b'"text"', b"42"])
 def test_a_json_body_that_is_not_an_object_is_malformed(server, contract, raw):
+    reply = server.request("POST", "/api/v1/login", body=raw, headers={"Content-Type": "application/json"})
+    contract.check(LOGIN, reply, expect=400, code="request.malformed")
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"identifier": "a@example.com", "identifier": "b@example.com", "password": "Tr4velling-Lynx"}',
+    b'{"identifier": "a@example.com", "identif\\u0069er": "b@example.com", "password": "Tr4velling-Lynx"}',
+])
+def test_a_member_named_twice_is_malformed(server, contract, raw):
     reply = server.request("POST", "/api/v1/login", body=raw, headers={"Content-Type": "application/json"})
     contract.check(LOGIN, reply, expect=400, code="request.malformed")
 

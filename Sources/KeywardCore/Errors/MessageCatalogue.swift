@@ -96,7 +96,10 @@ public struct MessageCatalogue: Sendable {
             detail: "That session does not exist or has already ended. Refresh the list of your sessions."),
         "request.malformed": Entry(
             title: "Malformed request",
-            detail: "The request body is not valid JSON of the expected shape. Check the API documentation at /api/openapi.yaml."),
+            detail: "The request body is not valid JSON of the expected shape, or names a member twice. Check the API documentation at /api/openapi.yaml."),
+        "request.unsupported_media_type": Entry(
+            title: "Unsupported media type",
+            detail: "This address takes a JSON body only. Send it with the header Content-Type: application/json."),
         "request.invalid_field": Entry(
             title: "Missing or invalid field",
             detail: "The field \u{201C}{field}\u{201D} is missing or has the wrong type. Check the API documentation at /api/openapi.yaml."),
