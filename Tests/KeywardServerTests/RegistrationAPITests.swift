@@ -168,6 +168,33 @@ import Testing
         }
     }
 
+    @Test(arguments: TestDatabases.kinds)
+    func registeringAgainWithTheSamePasswordWithinTheResendIntervalReturnsToTheCodeStep(kind: SQLDialectKind) async throws {
+        let config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
+        let clock = TestClock()
+        try await withKeyward(config, clock: clock) { api, _ in
+            let body: [String: Any] = ["identifier": "grace@example.com", "password": "Tr4velling-Lynx"]
+            let first = try await api.call(.post, "/api/v1/registrations", json: body)
+            #expect(first.status == 201)
+            #expect(first["codeAlreadySent"] as? Bool == false)
+            let code = try await api.newestCode(for: "grace@example.com")
+
+            clock.advance(by: 20)
+            let again = try await api.call(.post, "/api/v1/registrations", json: body)
+            #expect(again.status == 200)
+            #expect(again["registrationId"] as? String == first["registrationId"] as? String)
+            #expect(again["resendAvailableAt"] as? String == first["resendAvailableAt"] as? String)
+            #expect(again["codeAlreadySent"] as? Bool == true)
+            #expect(again["status"] as? String == "pending_verification")
+            // No second code was sent: the one already in the mailbox completes the registration.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await api.knownCodes(to: "grace@example.com") == [code])
+            let id = try #require(again["registrationId"] as? String)
+            let verified = try await api.call(.post, "/api/v1/registrations/\(id)/verify", json: ["code": code])
+            #expect(verified.status == 200)
+        }
+    }
+
     @Test func unknownRegistrationsAreNotFound() async throws {
         try await withKeyward { api, _ in
             let verify = try await api.call(.post, "/api/v1/registrations/nope/verify", json: ["code": "123456"])

@@ -12,6 +12,27 @@ def session_rows(page):
     return page.locator("table.sessions tbody tr[data-session-id]")
 
 
+def test_registering_again_moments_later_returns_to_the_code_already_sent(default_page, default_interval_server):
+    # The 60 s resend interval: registering again within it sends no second code.
+    page, server = default_page, default_interval_server
+    email = unique_email("again")
+    first_id = start_registration(page, email)
+    code = newest_code(server, email)
+
+    # The page was closed; the person registers again with the same password.
+    second_id = start_registration(page, email)
+    assert second_id == first_id
+    notice = page.locator(".notice").inner_text()
+    assert "already sent" in notice, f"no word of the code already sent: {notice!r}"
+    assert page.locator(".alert").count() == 0
+    assert page.locator("#resend").is_disabled(), "a new code is offered before the resend interval"
+    screenshot(page, "register-code-already-sent")
+    page.fill("input[name=code]", code)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verify").click()
+    assert page.url == f"{server}/account"
+
+
 def test_register_verify_sign_out_sign_in_and_revoke_another_session(page, server):
     email = unique_email("alice")
 

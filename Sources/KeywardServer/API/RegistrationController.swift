@@ -13,7 +13,8 @@ struct RegistrationController {
         group.post("registrations") { request, context in
             let body = try await request.decodeJSON(StartBody.self, limit: context.bodyLimit)
             let started = try await registrations.start(identifier: body.identifier, password: body.password, origin: context.origin)
-            return try jsonResponse(RegistrationJSON(started), status: .created)
+            // A resumed registration already existed: 200, not 201.
+            return try jsonResponse(RegistrationJSON(started), status: started.codeAlreadySent ? .ok : .created)
         }
         group.post("registrations/{id}/verify") { request, context in
             let id = try context.parameters.require("id")
@@ -36,12 +37,14 @@ struct RegistrationJSON: Encodable {
     let status: String
     let channel: String
     let resendAvailableAt: Date
+    let codeAlreadySent: Bool
 
     init(_ started: RegistrationStarted) {
         registrationId = started.registrationId
         status = started.status.rawValue
         channel = started.channel.rawValue
         resendAvailableAt = started.resendAvailableAt
+        codeAlreadySent = started.codeAlreadySent
     }
 }
 

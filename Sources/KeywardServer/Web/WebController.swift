@@ -25,7 +25,8 @@ struct WebController {
                 try csrf.verify(request, form: form)
                 let started = try await services.registrations.start(identifier: identifier, password: form["password"] ?? "",
                                                                      origin: context.origin)
-                return Response.redirect(to: "/register/\(started.registrationId)", type: .found)
+                let query = started.codeAlreadySent ? "?sent=earlier" : ""
+                return Response.redirect(to: "/register/\(started.registrationId)\(query)", type: .found)
             } catch let error as KeywardError {
                 return render("register", "Create an account", request: request, context: context,
                               values: ["identifier": identifier, "policyNist": services.config.passwordPolicy == .nist],
@@ -34,8 +35,11 @@ struct WebController {
         }
         router.get("register/{id}") { request, context in
             let id = try context.parameters.require("id")
-            return try await verifyPage(id: id, request: request, context: context, error: nil,
-                                        notice: request.uri.queryParameters["resent"] != nil ? "A new code is on its way." : nil)
+            let query = request.uri.queryParameters
+            let notice = query["resent"] != nil ? "A new code is on its way."
+                : query["sent"] == "earlier" ? "A code was already sent to you moments ago: enter it below, or ask for a new one when the countdown ends."
+                : nil
+            return try await verifyPage(id: id, request: request, context: context, error: nil, notice: notice)
         }
         router.post("register/{id}") { request, context in
             let id = try context.parameters.require("id")

@@ -33,13 +33,21 @@ public struct RegistrationService: Sendable {
     /// Starts a registration, or resumes the pending account of an identifier that never finished,
     /// and sends a code.
     ///
+    /// Registering again with the same password while the last code is too recent to send another
+    /// answers with that pending registration and sends nothing (``RegistrationStarted/codeAlreadySent``),
+    /// so an app or a person who closed the page gets back to the code step. A different password
+    /// never takes over someone else's pending registration: it waits for the resend interval like
+    /// any new code.
+    ///
     /// Throws `identifier.invalid`, `password.invalid`, `identifier.taken` or `code.resend_too_soon`.
     public func start(identifier raw: String, password: String, origin: RequestOrigin) async throws -> RegistrationStarted {
         let identifier = try Identifier.parse(raw)
         try policy.check(password, identifier: identifier)
         let stores = database.stores
-        if let existing = try await stores.accounts.find(identifier: identifier), existing.status == .active {
-            throw KeywardError.identifierTaken
+        let existing = try await stores.accounts.find(identifier: identifier)
+        if existing?.status == .active { throw KeywardError.identifierTaken }
+        if let existing, let resumed = try await resumable(accountId: existing.id, identifier: identifier, password: password) {
+            return resumed
         }
         try await codes.checkSendLimits(to: identifier, accountId: nil, origin: origin, in: database)
         let passwordHash = try await passwords.hash(password)
@@ -50,7 +58,7 @@ public struct RegistrationService: Sendable {
             let flow = Flow(
                 id: SecureRandom.uuid(), kind: .registration, state: RegistrationState.pendingVerification.rawValue,
                 accountId: account.id, identifier: identifier, createdAt: now, updatedAt: now,
-                expiresAt: now.addingTimeInterval(flowLifetime), payload: ["passwordHash": passwordHash])
+                expiresAt: now.addingTimeInterval(flowLifetime), payload: [:], passwordHash: passwordHash)
             try await stores.flows.insert(flow)
             try await stores.audit.record(AuditEvent(
                 kind: .registrationStarted, outcome: .success, accountId: account.id, origin: origin, at: now,
@@ -59,6 +67,23 @@ public struct RegistrationService: Sendable {
             return RegistrationStarted(registrationId: flow.id, status: .pendingVerification,
                                        channel: identifier.channel, resendAvailableAt: resendAt)
         }
+    }
+
+    /// The account's pending registration, when its code was sent too recently for another and
+    /// `password` is the one it was started with.
+    private func resumable(accountId: String, identifier: Identifier, password: String) async throws -> RegistrationStarted? {
+        let stores = database.stores
+        guard let flow = try await stores.flows.newest(accountId: accountId, kind: .registration,
+                                                       state: RegistrationState.pendingVerification.rawValue),
+              flow.expiresAt > clock.now(),
+              let latest = try await stores.codes.latest(flowId: flow.id, purpose: nil)
+        else { return nil }
+        let resendAt = codes.resendAvailableAt(after: latest.createdAt)
+        guard resendAt > clock.now(), let stored = flow.passwordHash ?? flow.payload["passwordHash"],
+              case .match = try await passwords.verify(password, against: stored)
+        else { return nil }
+        return RegistrationStarted(registrationId: flow.id, status: .pendingVerification, channel: identifier.channel,
+                                   resendAvailableAt: resendAt, codeAlreadySent: true)
     }
 
     /// Sends a new code for a pending registration; throws `code.resend_too_soon` within the resend interval.
@@ -91,7 +116,8 @@ public struct RegistrationService: Sendable {
         let flow = try await pendingFlow(registrationId)
         let code = try await codes.check(entered, flow: flow, origin: origin, in: database.stores)
         guard let accountId = flow.accountId, let identifier = flow.identifier,
-              let passwordHash = flow.payload["passwordHash"]
+              // Registrations begun before the hash had a column of its own kept it in the payload.
+              let passwordHash = flow.passwordHash ?? flow.payload["passwordHash"]
         else { throw KeywardError.registrationNotFound }
         return try await database.transaction { stores in
             let now = clock.now()

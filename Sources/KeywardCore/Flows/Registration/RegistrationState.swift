@@ -20,6 +20,18 @@ public struct RegistrationStarted: Sendable, Equatable {
     public let channel: DeliveryChannel
     /// When another code may be asked for.
     public let resendAvailableAt: Date
+    /// Whether this answer resumed a registration whose code had just been sent, sending none now.
+    public let codeAlreadySent: Bool
+
+    /// What a start or resend tells the client.
+    public init(registrationId: String, status: RegistrationState, channel: DeliveryChannel, resendAvailableAt: Date,
+                codeAlreadySent: Bool = false) {
+        self.registrationId = registrationId
+        self.status = status
+        self.channel = channel
+        self.resendAvailableAt = resendAvailableAt
+        self.codeAlreadySent = codeAlreadySent
+    }
 }
 
 /// What a completed registration gives the client: the active account and a first session.
