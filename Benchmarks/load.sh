@@ -5,7 +5,9 @@
 #   - password checks per second at saturation (wrk, POST /api/v1/login: the password step of a
 #     sign-in, which checks the hash and opens the second-factor flow) beside the hash-bound
 #     ceiling cores / hash time;
-#   - GET /api/v1/session requests per second with a valid bearer token.
+#   - GET /api/v1/session requests per second with a valid bearer token, beside GET /healthz (which
+#     touches no database) in the same run, and the ratio of the two;
+#   - the idle server's resident memory, after start-up and before any load, and after the load.
 # Sign-in rate limits are lifted so that hashing, not the limiter, is what saturates; so is the
 # lockout allowance, since every password check claims one of the account's remaining guesses
 # while it runs, and with the default of 5 most of the 8 parallel sign-ins to the one benchmark
@@ -51,6 +53,10 @@ print(verified["session"]["token"])
 PY
 )"
 
+rss_mb() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
+sleep 2
+idle_rss="$(rss_mb)"
+
 cores="$(nproc)"
 hash_ms="$(HASHES=10 ROUNDS=1 "$here/argon2-compare.sh" 2>/dev/null | sed -n 's/^round 1: swift \([0-9.]*\) ms.*/\1/p')"
 
@@ -74,8 +80,13 @@ echo "== GET /api/v1/session, ${CONNECTIONS_SESSION:-32} connections, ${duration
 session_out="$(wrk -t2 -c"${CONNECTIONS_SESSION:-32}" -d"${duration}s" --latency -H "Authorization: Bearer $token" "$base/api/v1/session")"
 echo "$session_out" | grep -E "Requests/sec|Latency|99%|Non-2xx"
 
+echo "== GET /healthz, ${CONNECTIONS_SESSION:-32} connections, ${duration}s"
+health_out="$(wrk -t2 -c"${CONNECTIONS_SESSION:-32}" -d"${duration}s" --latency "$base/healthz")"
+echo "$health_out" | grep -E "Requests/sec|Latency|99%|Non-2xx"
+
 logins="$(echo "$login_out" | awk '/Requests\/sec/ {print $2}')"
 sessions="$(echo "$session_out" | awk '/Requests\/sec/ {print $2}')"
+health="$(echo "$health_out" | awk '/Requests\/sec/ {print $2}')"
 echo
 echo "cores=$cores"
 echo "argon2id_ms_per_hash=${hash_ms:-unknown}"
@@ -84,3 +95,7 @@ if [ -n "$hash_ms" ]; then
 fi
 echo "signins_per_s=$logins"
 echo "session_requests_per_s=$sessions"
+echo "healthz_requests_per_s=$health"
+echo "session_to_healthz_ratio=$(python3 -c "print(round($sessions / $health, 2))")"
+echo "idle_rss_mb=$idle_rss"
+echo "rss_after_load_mb=$(rss_mb)"

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Argon2id password hashing (RFC 9106, version 0x13), the memory-hard function Keyward stores
 /// passwords with.
 ///
@@ -276,6 +282,8 @@ private struct MemoryMatrix {
     let pairs: UnsafeMutablePointer<WordPair>
     /// Two blocks for the compression, then the address block, its input and a zero block.
     let scratch: UnsafeMutablePointer<WordPair>
+    /// The whole mapping `pairs` lies in, to unmap; `nil` when `pairs` was allocated instead.
+    let mapping: (UnsafeMutableRawPointer, Int)?
 
     init(variant: Argon2id.Variant, parameters: Argon2id.Parameters) {
         self.variant = variant
@@ -286,7 +294,7 @@ private struct MemoryMatrix {
         iterations = parameters.iterations
         let blockPairs = blockCount * Self.pairsPerBlock
         let scratchPairs = Self.scratchBlockCount * Self.pairsPerBlock
-        pairs = .allocate(capacity: blockPairs + scratchPairs)
+        (pairs, mapping) = Self.map(pairCount: blockPairs + scratchPairs)
         scratch = pairs + blockPairs
         scratch.initialize(repeating: .zero, count: scratchPairs)
     }
@@ -295,7 +303,43 @@ private struct MemoryMatrix {
     func release() {
         let pairCount = (blockCount + Self.scratchBlockCount) * Self.pairsPerBlock
         Self.secureZero(UnsafeMutableRawPointer(pairs), byteCount: pairCount * MemoryLayout<WordPair>.stride)
-        pairs.deallocate()
+        Self.unmap(pairs, mapping: mapping)
+    }
+
+    /// Memory for `pairCount` pairs, mapped from the system for this hash alone. The allocator
+    /// would keep a freed block of this size in its arena (its mmap threshold grows to the
+    /// largest block freed), so every hashing thread would hold the memory of a hash after the
+    /// hash is done; mapped memory goes back to the system when it is unmapped. The mapping is
+    /// aligned to 2 MiB and offered for transparent huge pages, so that the kernel fills it with
+    /// a few large pages instead of thousands of small ones.
+    private static func map(pairCount: Int) -> (UnsafeMutablePointer<WordPair>, mapping: (UnsafeMutableRawPointer, Int)?) {
+        #if canImport(Glibc) || canImport(Darwin)
+        let byteCount = pairCount * MemoryLayout<WordPair>.stride
+        let length = byteCount + hugePage
+        if let memory = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           memory != MAP_FAILED {
+            let offset = (hugePage - Int(bitPattern: memory) % hugePage) % hugePage
+            let aligned = memory + offset
+            #if canImport(Glibc)
+            _ = madvise(aligned, byteCount, MADV_HUGEPAGE)
+            #endif
+            return (aligned.bindMemory(to: WordPair.self, capacity: pairCount), (memory, length))
+        }
+        #endif
+        // Mapping failed: the allocator's memory works the same.
+        return (.allocate(capacity: pairCount), nil)
+    }
+
+    private static let hugePage = 2 << 20
+
+    private static func unmap(_ pointer: UnsafeMutablePointer<WordPair>, mapping: (UnsafeMutableRawPointer, Int)?) {
+        #if canImport(Glibc) || canImport(Darwin)
+        if let (start, length) = mapping {
+            munmap(start, length)
+            return
+        }
+        #endif
+        pointer.deallocate()
     }
 
     /// Zeroes memory through an opaque call so the stores cannot be dropped as dead.

@@ -69,10 +69,45 @@ public enum ErrorDetail: Sendable, Equatable, Encodable {
 }
 
 /// ISO 8601 timestamps in UTC with whole seconds, as every API field carries them.
+///
+/// Written out by hand from the day count (the proleptic Gregorian calendar, as in Howard
+/// Hinnant's `civil_from_days`): Foundation's format style costs more than the rest of a session
+/// check together.
 public enum ISO8601 {
-    /// `date` as `2026-11-27T20:41:22Z`.
+    /// `date` as `2026-11-27T20:41:22Z`, fractions of a second dropped.
     public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let inDay = Int(seconds - days * 86400)
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
+        let year = Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0))
+        var text = ""
+        text.reserveCapacity(20)
+        func append(_ value: Int, width: Int) {
+            let digits = String(value)
+            if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+            text += digits
+        }
+        append(year, width: 4)
+        text += "-"
+        append(month, width: 2)
+        text += "-"
+        append(day, width: 2)
+        text += "T"
+        append(inDay / 3600, width: 2)
+        text += ":"
+        append(inDay / 60 % 60, width: 2)
+        text += ":"
+        append(inDay % 60, width: 2)
+        text += "Z"
+        return text
     }
 }
 
@@ -101,8 +136,11 @@ extension KeywardError {
     public static let sessionRequired = KeywardError(code: "session.required", status: 401)
     /// No session of this account has that id.
     public static let sessionNotFound = KeywardError(code: "session.not_found", status: 404)
-    /// The body is not valid JSON or not the expected shape.
+    /// The body is not valid JSON or not the expected shape, or an object in it names a key twice
+    /// (which parsers read differently).
     public static let requestMalformed = KeywardError(code: "request.malformed", status: 400)
+    /// The body was not sent as `application/json`.
+    public static let requestUnsupportedMediaType = KeywardError(code: "request.unsupported_media_type", status: 415)
     /// No such route.
     public static let routeNotFound = KeywardError(code: "route.not_found", status: 404)
     /// A web form arrived without a valid anti-forgery token.

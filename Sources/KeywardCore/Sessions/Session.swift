@@ -53,6 +53,20 @@ public struct Session: Sendable, Equatable {
     }
 }
 
+/// A session with its account's email addresses and phone numbers, as a signed-in request sees it.
+public struct SignedInSession: Sendable, Equatable {
+    /// The session.
+    public var session: Session
+    /// The account's identifiers, oldest first.
+    public let identifiers: [AccountIdentifier]
+
+    /// A session and its account's identifiers.
+    public init(session: Session, identifiers: [AccountIdentifier]) {
+        self.session = session
+        self.identifiers = identifiers
+    }
+}
+
 /// A fresh session and the token that proves it; the token is shown once and never stored.
 public struct IssuedSession: Sendable {
     /// The stored record.

@@ -39,19 +39,20 @@ public struct SessionService: Sendable {
         return IssuedSession(session: session, token: token)
     }
 
-    /// The live session for `token`, with its activity recorded; `nil` for an unknown, revoked,
-    /// idle-expired or expired token.
-    public func authenticate(token: String) async throws -> Session? {
+    /// The live session for `token` with its account's identifiers, its activity recorded; `nil`
+    /// for an unknown, revoked, idle-expired or expired token. Read from the database on every
+    /// call (one statement), so a revocation on any node takes effect at once.
+    public func authenticate(token: String) async throws -> SignedInSession? {
         guard token.utf8.count >= 32, token.utf8.count <= 128 else { return nil }
         let tokenHash = hasher.hash(token, purpose: Self.tokenPurpose)
-        guard var session = try await database.stores.sessions.find(tokenHash: tokenHash) else { return nil }
+        guard var signedIn = try await database.stores.sessions.findWithIdentifiers(tokenHash: tokenHash) else { return nil }
         let now = clock.now()
-        guard session.isActive(at: now, idleTimeout: settings.idleTimeout) else { return nil }
-        if now.timeIntervalSince(session.lastSeenAt) >= settings.touchInterval {
-            try await database.stores.sessions.touch(id: session.id, at: now)
-            session.lastSeenAt = now
+        guard signedIn.session.isActive(at: now, idleTimeout: settings.idleTimeout) else { return nil }
+        if now.timeIntervalSince(signedIn.session.lastSeenAt) >= settings.touchInterval {
+            try await database.stores.sessions.touch(id: signedIn.session.id, at: now)
+            signedIn.session.lastSeenAt = now
         }
-        return session
+        return signedIn
     }
 
     /// The account's live sessions, newest first.

@@ -8,6 +8,10 @@ public protocol SessionStore: Sendable {
     /// The session whose token hashes to `tokenHash`, revoked or not.
     func find(tokenHash: String) async throws -> Session?
 
+    /// The session whose token hashes to `tokenHash`, revoked or not, with its account's
+    /// identifiers oldest first, read in one statement: what every signed-in request needs.
+    func findWithIdentifiers(tokenHash: String) async throws -> SignedInSession?
+
     /// Records activity on the session.
     func touch(id: String, at: Date) async throws
 

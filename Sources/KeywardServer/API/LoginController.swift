@@ -42,10 +42,9 @@ struct LoginController {
         }
         let signedIn = group.group(context: AuthenticatedContext.self)
         signedIn.get("session") { _, context in
-            let identifiers = try await database.stores.accounts.identifiers(accountId: context.session.accountId)
-            return try jsonResponse(CurrentSessionJSON(
+            try jsonResponse(CurrentSessionJSON(
                 accountId: context.session.accountId,
-                identifiers: identifiers.map { IdentifierJSON(kind: $0.identifier.kind.rawValue, value: $0.identifier.value,
+                identifiers: context.identifiers.map { IdentifierJSON(kind: $0.identifier.kind.rawValue, value: $0.identifier.value,
                                                               verified: $0.verifiedAt != nil) },
                 sessionId: context.session.id, signedInAt: context.session.createdAt,
                 expiresAt: context.session.endsAt(idleTimeout: sessions.settings.idleTimeout)))

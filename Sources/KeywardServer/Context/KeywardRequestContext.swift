@@ -12,6 +12,8 @@ public struct KeywardRequestContext: RequestContext, RemoteAddressRequestContext
     var origin = RequestOrigin(ip: nil, userAgent: nil)
     /// The signed-in session, set by ``SessionMiddleware``.
     var session: Session?
+    /// The signed-in account's email addresses and phone numbers, read with the session.
+    var identifiers: [AccountIdentifier] = []
     /// The raw token the session was found by.
     var sessionToken: String?
     /// The largest body a handler reads.
@@ -30,6 +32,8 @@ public struct KeywardRequestContext: RequestContext, RemoteAddressRequestContext
 struct AuthenticatedContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let session: Session
+    /// The account's email addresses and phone numbers, read with the session.
+    let identifiers: [AccountIdentifier]
     let origin: RequestOrigin
     let bodyLimit: Int
 
@@ -37,6 +41,7 @@ struct AuthenticatedContext: ChildRequestContext {
         guard let session = context.session else { throw KeywardError.sessionRequired }
         coreContext = context.coreContext
         self.session = session
+        identifiers = context.identifiers
         origin = context.origin
         bodyLimit = context.bodyLimit
     }

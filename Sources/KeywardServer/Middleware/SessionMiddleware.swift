@@ -11,8 +11,9 @@ struct SessionMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if let token = Self.token(in: request) {
-            if let session = try await sessions.authenticate(token: token) {
-                context.session = session
+            if let signedIn = try await sessions.authenticate(token: token) {
+                context.session = signedIn.session
+                context.identifiers = signedIn.identifiers
                 context.sessionToken = token
             }
         }

@@ -23,6 +23,27 @@ struct SQLSessionStore: SessionStore {
             .first().map(Self.session)
     }
 
+    func findWithIdentifiers(tokenHash: String) async throws -> SignedInSession? {
+        let rows = try await sql.raw("""
+            SELECT \(unsafeRaw: Self.prefixedColumns), i.kind AS identifier_kind, i.value AS identifier_value,
+                   i.verified_at AS identifier_verified_at
+            FROM sessions s LEFT JOIN account_identifiers i ON i.account_id = s.account_id
+            WHERE s.token_hash = \(bind: tokenHash)
+            ORDER BY i.created_at, i.kind
+            """).all()
+        guard let first = rows.first else { return nil }
+        let identifiers = try rows.compactMap { row -> AccountIdentifier? in
+            guard let kind = try row.optionalString("identifier_kind").flatMap(Identifier.Kind.init(rawValue:)),
+                  let value = try row.optionalString("identifier_value") else { return nil }
+            return AccountIdentifier(identifier: Identifier(kind: kind, value: value),
+                                     verifiedAt: try row.optionalDate("identifier_verified_at"))
+        }
+        return SignedInSession(session: try Self.session(first), identifiers: identifiers)
+    }
+
+    private static let prefixedColumns = columns.split(separator: ",")
+        .map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+
     func touch(id: String, at: Date) async throws {
         try await sql.raw("""
             UPDATE sessions SET last_seen_at = \(bind: at.unixMilliseconds)
