@@ -1,3 +1,4 @@
+import Foundation
 import KeywardCore
 import Testing
 
@@ -32,5 +33,18 @@ import Testing
         let sentence = MessageCatalogue.english.sentence(for: .accountNotFound)
         #expect(sentence.contains("check which email or phone you registered with"))
         #expect(sentence.contains("real site"))
+    }
+}
+
+@Suite struct WrongGuessTests {
+    @Test(arguments: [KeywardError.codeInvalid(attemptsRemaining: 2), .codeExpired, .codeExhausted, .totpInvalid, .totpReused])
+    func wrongProofsCountAsGuesses(error: KeywardError) {
+        #expect(error.isWrongGuess)
+    }
+
+    @Test(arguments: [KeywardError.resendTooSoon(retryAfter: 5, availableAt: Date()), .secondFactorCodeNotSent,
+                      .secondFactorMethodUnavailable, .flowExpired, .serverBusy(retryAfter: 1), .credentialsInvalid])
+    func errorsThatAreNoWrongProofGiveTheGuessBack(error: KeywardError) {
+        #expect(!error.isWrongGuess)
     }
 }

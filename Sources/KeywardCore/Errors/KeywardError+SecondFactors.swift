@@ -45,3 +45,16 @@ extension KeywardError {
     /// The account has no way left to prove the change (no other factor); support must help.
     public static let contactChangeNeedsSupport = KeywardError(code: "contact.support_required", status: 409)
 }
+
+extension KeywardError {
+    /// Whether the error says a proof was entered and was wrong: a wrong, expired or used-up
+    /// one-time code, or a wrong or replayed authenticator code. This is the one place that
+    /// decides what counts as a guess toward a lock or a recovery pause; any other error (no code
+    /// sent yet, a method not offered, the database out of reach) gives the guess back.
+    public var isWrongGuess: Bool { Self.wrongGuessCodes.contains(code) }
+
+    private static let wrongGuessCodes: Set<String> = [
+        KeywardError.codeInvalid(attemptsRemaining: 0).code, KeywardError.codeExpired.code, KeywardError.codeExhausted.code,
+        KeywardError.totpInvalid.code, KeywardError.totpReused.code,
+    ]
+}

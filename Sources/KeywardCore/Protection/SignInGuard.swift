@@ -73,7 +73,7 @@ public struct SignInGuard: Sendable {
         }
     }
 
-    /// Runs `check` as one admitted guess in `scope`. A wrong code (a `code.*` or `totp.*` error) is
+    /// Runs `check` as one admitted guess in `scope`. A wrong code (``KeywardError/isWrongGuess``) is
     /// recorded as a failure and may place the lock (`account.locked`); any other error gives the
     /// guess back, so that only wrong entries use up the allowance. On success the guess stays
     /// counted until the caller resets or releases it.
@@ -83,7 +83,7 @@ public struct SignInGuard: Sendable {
         let failureNumber = try await admit(accountId: accountId, scope: scope, origin: origin, in: stores)
         do {
             return try await check()
-        } catch let failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
+        } catch let failure as KeywardError where failure.isWrongGuess {
             if let until = try await recordFailure(accountId: accountId, scope: scope, count: failureNumber,
                                                    origin: origin, in: database) {
                 throw KeywardError.accountLocked(until: until, now: clock.now())

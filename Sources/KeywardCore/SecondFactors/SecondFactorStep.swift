@@ -193,7 +193,7 @@ public struct SecondFactorStep: Sendable {
                 }
                 return .code(try await codes.check(entered, flow: flow, purpose: method.rawValue, origin: origin, in: stores))
             }
-        } catch let failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
+        } catch let failure as KeywardError where failure.isWrongGuess {
             try await stores.audit.record(AuditEvent(
                 kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
                 details: ["flowId": flow.id, "method": method.rawValue, "reason": failure.code]))

@@ -180,7 +180,7 @@ public struct ContactChangeService: Sendable {
                 } else {
                     checked.append(try await codes.check(value, flow: flow, purpose: proof.rawValue, origin: origin, in: stores))
                 }
-            } catch var failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
+            } catch var failure as KeywardError where failure.isWrongGuess {
                 failure.details["field"] = .string(proof.rawValue)  // which of the codes was wrong
                 throw failure
             }
@@ -223,7 +223,7 @@ public struct ContactChangeService: Sendable {
         try await guardian.guess(accountId: accountId, scope: scope, origin: origin, in: database) {
             do {
                 try await authenticators.verify(code, authenticator: authenticator, in: stores)
-            } catch let failure as KeywardError where failure.code.hasPrefix("totp.") {
+            } catch let failure as KeywardError where failure.isWrongGuess {
                 try await stores.audit.record(AuditEvent(
                     kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
                     details: ["flowId": flow.id, "method": SecondFactorMethod.totp.rawValue, "reason": failure.code]))

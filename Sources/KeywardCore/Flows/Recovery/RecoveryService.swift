@@ -163,7 +163,7 @@ public struct RecoveryService: Sendable {
         else { throw KeywardError.rateLimited(retryAfter: 1) }
         do {
             return try await check()
-        } catch let failure as KeywardError where failure.code.hasPrefix("code.") || failure.code.hasPrefix("totp.") {
+        } catch let failure as KeywardError where failure.isWrongGuess {
             guard count >= maxCodeFailures else { throw failure }
             let until = now.addingTimeInterval(lockout.duration)
             _ = try await stores.recoveryFailures.placeLock(accountId: subject, scope: Self.failureScope, now: now, until: until)
