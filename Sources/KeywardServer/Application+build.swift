@@ -114,7 +114,7 @@ private func assemble(
     let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
-        codes: codes, sessions: sessions, recognition: recognition, clock: clock)
+        codes: codes, sessions: sessions, recognition: recognition, limits: config.rateLimits, clock: clock)
     let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guardian: guardian, step: step,
                               limits: config.rateLimits, recognition: recognition, clock: clock,
                               revealAccountExistence: config.revealAccountExistence,

@@ -195,6 +195,30 @@ import Testing
         }
     }
 
+    @Test(arguments: TestDatabases.kinds)
+    func aPendingRegistrationsPasswordCannotBeGuessedByRegisteringAgain(kind: SQLDialectKind) async throws {
+        var config = KeywardConfig.testing(databaseURL: try await TestDatabases.url(for: kind))
+        try config.set("rateLimit.signInsPerIdentifier", to: "3/60")
+        try await withKeyward(config) { api, services in
+            _ = try await api.register("heidi@example.com", password: "Tr4velling-Lynx")
+            for guess in ["Guess-Numb3r-1", "Guess-Numb3r-2", "Guess-Numb3r-3"] {
+                let wrong = try await api.call(.post, "/api/v1/registrations",
+                                               json: ["identifier": "heidi@example.com", "password": guess])
+                #expect(wrong.code == "code.resend_too_soon")
+            }
+            // The right password, once the guesses are used up, tells nothing.
+            let right = try await api.call(.post, "/api/v1/registrations",
+                                           json: ["identifier": "heidi@example.com", "password": "Tr4velling-Lynx"])
+            #expect(right.status == 429)
+            #expect(right.code == "rate_limited")
+            #expect(right["registrationId"] == nil)
+            let account = try #require(try await services.database.stores.accounts.find(
+                identifier: Identifier(kind: .email, value: "heidi@example.com")))
+            let events = try await services.database.stores.audit.recent(accountId: account.id, limit: 20)
+            #expect(events.contains { $0.kind == .rateLimited && $0.details["action"] == "registration.resume" })
+        }
+    }
+
     @Test func unknownRegistrationsAreNotFound() async throws {
         try await withKeyward { api, _ in
             let verify = try await api.call(.post, "/api/v1/registrations/nope/verify", json: ["code": "123456"])

@@ -12,15 +12,18 @@ public struct RegistrationService: Sendable {
     private let codes: OneTimeCodes
     private let sessions: SessionService
     private let recognition: SignInRecognition
+    private let limits: RateLimitSettings
     private let clock: any KeywardClock
     /// How long a registration may wait for its code (default 24 hours).
     public let flowLifetime: TimeInterval
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
-                codes: OneTimeCodes, sessions: SessionService, recognition: SignInRecognition, clock: any KeywardClock,
+                codes: OneTimeCodes, sessions: SessionService, recognition: SignInRecognition,
+                limits: RateLimitSettings = RateLimitSettings(), clock: any KeywardClock,
                 flowLifetime: TimeInterval = 24 * 3600) {
         self.recognition = recognition
+        self.limits = limits
         self.database = database
         self.passwords = passwords
         self.policy = policy
@@ -46,7 +49,8 @@ public struct RegistrationService: Sendable {
         let stores = database.stores
         let existing = try await stores.accounts.find(identifier: identifier)
         if existing?.status == .active { throw KeywardError.identifierTaken }
-        if let existing, let resumed = try await resumable(accountId: existing.id, identifier: identifier, password: password) {
+        if let existing, let resumed = try await resumable(accountId: existing.id, identifier: identifier, password: password,
+                                                           origin: origin) {
             return resumed
         }
         try await codes.checkSendLimits(to: identifier, accountId: nil, origin: origin, in: database)
@@ -71,19 +75,41 @@ public struct RegistrationService: Sendable {
 
     /// The account's pending registration, when its code was sent too recently for another and
     /// `password` is the one it was started with.
-    private func resumable(accountId: String, identifier: Identifier, password: String) async throws -> RegistrationStarted? {
+    ///
+    /// Comparing the password answers whether it is the pending one, so the comparison counts
+    /// against the same per-address and per-identifier limits as a sign-in: otherwise anyone could
+    /// guess a stranger's pending password, which becomes the account's, at the cost of one
+    /// registration request a guess.
+    private func resumable(accountId: String, identifier: Identifier, password: String,
+                           origin: RequestOrigin) async throws -> RegistrationStarted? {
         let stores = database.stores
         guard let flow = try await stores.flows.newest(accountId: accountId, kind: .registration,
                                                        state: RegistrationState.pendingVerification.rawValue),
               flow.expiresAt > clock.now(),
-              let latest = try await stores.codes.latest(flowId: flow.id, purpose: nil)
+              let latest = try await stores.codes.latest(flowId: flow.id, purpose: nil),
+              let stored = Self.pendingPasswordHash(of: flow)
         else { return nil }
         let resendAt = codes.resendAvailableAt(after: latest.createdAt)
-        guard resendAt > clock.now(), let stored = flow.passwordHash ?? flow.payload["passwordHash"],
-              case .match = try await passwords.verify(password, against: stored)
-        else { return nil }
+        guard resendAt > clock.now() else { return nil }
+        var rules = [(key: "signin:id:\(identifier.value)", limits: limits.signInsPerIdentifier)]
+        if let ip = origin.ip { rules.append(("signin:ip:\(ip)", limits.signInsPerIP)) }
+        do {
+            try await RateLimiter(clock: clock).check(rules, in: stores)
+        } catch let error as KeywardError {
+            try await stores.audit.record(AuditEvent(
+                kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
+                details: ["action": "registration.resume"]))
+            throw error
+        }
+        guard case .match = try await passwords.verify(password, against: stored) else { return nil }
         return RegistrationStarted(registrationId: flow.id, status: .pendingVerification, channel: identifier.channel,
                                    resendAvailableAt: resendAt, codeAlreadySent: true)
+    }
+
+    /// The password hash a pending registration will set. Registrations begun before the hash had
+    /// a column of its own kept it in the payload.
+    private static func pendingPasswordHash(of flow: Flow) -> String? {
+        flow.passwordHash ?? flow.payload["passwordHash"]
     }
 
     /// Sends a new code for a pending registration; throws `code.resend_too_soon` within the resend interval.
@@ -116,8 +142,7 @@ public struct RegistrationService: Sendable {
         let flow = try await pendingFlow(registrationId)
         let code = try await codes.check(entered, flow: flow, origin: origin, in: database.stores)
         guard let accountId = flow.accountId, let identifier = flow.identifier,
-              // Registrations begun before the hash had a column of its own kept it in the payload.
-              let passwordHash = flow.passwordHash ?? flow.payload["passwordHash"]
+              let passwordHash = Self.pendingPasswordHash(of: flow)
         else { throw KeywardError.registrationNotFound }
         return try await database.transaction { stores in
             let now = clock.now()
