@@ -142,8 +142,8 @@ private func assemble(
     let csrf = CSRFGuard(hasher: hasher)
 
     let router = Router(context: KeywardRequestContext.self)
-    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: config.mode == .production
-        ? SecurityHeadersMiddleware<KeywardRequestContext>.strictTransportSecurity(includeSubdomains: config.hstsIncludeSubdomains) : nil))
+    router.add(middleware: SecurityHeadersMiddleware(production: config.mode == .production,
+                                                     hstsIncludesSubdomains: config.hstsIncludeSubdomains))
     router.add(middleware: ClientOriginMiddleware(trustedProxies: config.trustedProxies.compactMap(IPRange.init),
                                                   countryHeader: config.countryHeader.flatMap { HTTPField.Name($0) },
                                                   bodyLimit: config.maxBodyBytes))

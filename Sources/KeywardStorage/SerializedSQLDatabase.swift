@@ -17,7 +17,7 @@ struct SerializedSQLDatabase: SQLDatabase {
     let base: any SQLDatabase
     let lock: AsyncLock
     /// Read-only connections to the same file; empty for an in-memory database.
-    var readers: [any SQLDatabase] = []
+    let readers: [any SQLDatabase]
     private let next = ReaderCursor()
 
     init(base: any SQLDatabase, lock: AsyncLock, readers: [any SQLDatabase] = []) {

@@ -90,9 +90,9 @@ import Testing
             let session = Session(id: "s1", accountId: account.id, tokenHash: "t1", createdAt: now, lastSeenAt: now,
                                   expiresAt: now.addingTimeInterval(3600), deviceName: nil, userAgent: nil, ip: nil, revokedAt: nil)
             try await stores.sessions.insert(session)
-            #expect(try await stores.sessions.find(tokenHash: "t1")?.reauthenticatedAt == nil)
+            #expect(try await stores.sessions.findWithIdentifiers(tokenHash: "t1")?.session.reauthenticatedAt == nil)
             try await stores.sessions.markReauthenticated(id: "s1", at: now.addingTimeInterval(60))
-            #expect(try await stores.sessions.find(tokenHash: "t1")?.reauthenticatedAt == now.addingTimeInterval(60))
+            #expect(try await stores.sessions.findWithIdentifiers(tokenHash: "t1")?.session.reauthenticatedAt == now.addingTimeInterval(60))
         }
     }
 }

@@ -97,6 +97,12 @@ public struct MessageCatalogue: Sendable {
         "request.malformed": Entry(
             title: "Malformed request",
             detail: "The request body is not valid JSON of the expected shape, or names a member twice. Check the API documentation at /api/openapi.yaml."),
+        "notice.code_resent": Entry(
+            title: "Code sent",
+            detail: "A new code is on its way."),
+        "notice.code_already_sent": Entry(
+            title: "Code already sent",
+            detail: "A code was already sent to you moments ago: enter it below, or ask for a new one when the countdown ends."),
         "request.unsupported_media_type": Entry(
             title: "Unsupported media type",
             detail: "This address takes a JSON body only. Send it with the header Content-Type: application/json."),

@@ -5,9 +5,6 @@ public protocol SessionStore: Sendable {
     /// Stores a new session.
     func insert(_ session: Session) async throws
 
-    /// The session whose token hashes to `tokenHash`, revoked or not.
-    func find(tokenHash: String) async throws -> Session?
-
     /// The session whose token hashes to `tokenHash`, revoked or not, with its account's
     /// identifiers oldest first, read in one statement: what every signed-in request needs.
     func findWithIdentifiers(tokenHash: String) async throws -> SignedInSession?

@@ -9,9 +9,10 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     /// is reached over plain HTTP).
     let strictTransportSecurity: String?
 
-    /// The HSTS value for production: a year, with `includeSubDomains` when asked.
-    static func strictTransportSecurity(includeSubdomains: Bool) -> String {
-        "max-age=31536000" + (includeSubdomains ? "; includeSubDomains" : "")
+    /// Headers for `production` (HSTS for a year, with `includeSubDomains` when asked) or for
+    /// development (no HSTS).
+    init(production: Bool, hstsIncludesSubdomains: Bool) {
+        strictTransportSecurity = production ? "max-age=31536000" + (hstsIncludesSubdomains ? "; includeSubDomains" : "") : nil
     }
 
     static var contentSecurityPolicy: String {

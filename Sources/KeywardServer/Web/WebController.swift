@@ -36,8 +36,8 @@ struct WebController {
         router.get("register/{id}") { request, context in
             let id = try context.parameters.require("id")
             let query = request.uri.queryParameters
-            let notice = query["resent"] != nil ? "A new code is on its way."
-                : query["sent"] == "earlier" ? "A code was already sent to you moments ago: enter it below, or ask for a new one when the countdown ends."
+            let notice = query["resent"] != nil ? MessageCatalogue.english.sentence(for: "notice.code_resent")
+                : query["sent"] == "earlier" ? MessageCatalogue.english.sentence(for: "notice.code_already_sent")
                 : nil
             return try await verifyPage(id: id, request: request, context: context, error: nil, notice: notice)
         }

@@ -18,11 +18,6 @@ struct SQLSessionStore: SessionStore {
             """).run()
     }
 
-    func find(tokenHash: String) async throws -> Session? {
-        try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM sessions WHERE token_hash = \(bind: tokenHash)")
-            .first().map(Self.session)
-    }
-
     func findWithIdentifiers(tokenHash: String) async throws -> SignedInSession? {
         let rows = try await sql.raw("""
             SELECT \(unsafeRaw: Self.prefixedColumns), i.kind AS identifier_kind, i.value AS identifier_value,
