@@ -107,30 +107,31 @@ private func assemble(
         settings: CodeSettings(digits: config.codeDigits, lifetime: config.codeLifetime,
                                maxAttempts: config.codeMaxAttempts, resendInterval: config.codeResendInterval),
         limits: config.rateLimits, queue: queue)
-    let guardian = SignInGuard(hasher: hasher, clock: clock, settings: config.lockout, queue: queue)
+    let guesses = GuessCounter(hasher: hasher, clock: clock, settings: config.lockout,
+                               maxRecoveryFailures: config.recoveryMaxCodeFailures, queue: queue)
     let authenticators = Authenticators(sealer: sealer, clock: clock, settings: config.effectiveAuthenticator)
-    let step = SecondFactorStep(database: database, codes: codes, authenticators: authenticators, guardian: guardian,
+    let step = SecondFactorStep(database: database, codes: codes, authenticators: authenticators, guesses: guesses,
                                 clock: clock)
     let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         codes: codes, sessions: sessions, recognition: recognition, limits: config.rateLimits, clock: clock)
-    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guardian: guardian, step: step,
+    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guesses: guesses, step: step,
                               limits: config.rateLimits, recognition: recognition, clock: clock,
                               revealAccountExistence: config.revealAccountExistence,
                               strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
     let recoveries = RecoveryService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,
-        step: step, lockout: config.lockout, queue: queue, clock: clock, revealAccountExistence: config.revealAccountExistence,
-        holdAfterReset: config.holdAfterPasswordReset, maxCodeFailures: config.recoveryMaxCodeFailures)
-    let reauthentication = ReauthenticationService(database: database, passwords: passwords, guardian: guardian, step: step,
+        step: step, guesses: guesses, queue: queue, clock: clock, revealAccountExistence: config.revealAccountExistence,
+        holdAfterReset: config.holdAfterPasswordReset)
+    let reauthentication = ReauthenticationService(database: database, passwords: passwords, guesses: guesses, step: step,
                                                    clock: clock, freshness: config.reauthFreshness,
                                                    flowLifetime: config.loginFlowLifetime)
     let settings = SecuritySettingsService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         authenticators: authenticators, reauthentication: reauthentication, step: step, queue: queue, clock: clock,
         holds: config.changeHolds)
-    let contacts = ContactChangeService(database: database, codes: codes, authenticators: authenticators, guardian: guardian,
+    let contacts = ContactChangeService(database: database, codes: codes, authenticators: authenticators, guesses: guesses,
                                         reauthentication: reauthentication, settings: settings, clock: clock,
                                         flowLifetime: config.loginFlowLifetime)
     let services = KeywardServices(database: database, registrations: registrations, logins: logins,

@@ -65,10 +65,7 @@ struct SQLStores: KeywardStores {
     var audit: any AuditStore { SQLAuditStore(sql: sql) }
     var mailbox: any DevelopmentMailboxStore { SQLDevelopmentMailboxStore(sql: sql) }
     var rateLimits: any RateLimitStore { SQLRateLimitStore(sql: sql) }
-    var loginFailures: any LoginFailureStore { SQLLoginFailureStore(sql: sql) }
-    var recoveryFailures: any LoginFailureStore {
-        SQLLoginFailureStore(sql: sql, table: "recovery_failures", subjectColumn: "subject")
-    }
+    var guesses: any GuessCounterStore { SQLGuessCounterStore(sql: sql) }
     var holds: any SecurityHoldStore { SQLSecurityHoldStore(sql: sql) }
     var devices: any KnownDeviceStore { SQLKnownDeviceStore(sql: sql) }
     var locations: any KnownLocationStore { SQLKnownLocationStore(sql: sql) }

@@ -50,9 +50,9 @@ import Testing
             clock.advance(by: 60)
             let (lockedId, _) = try await api.registerAndVerify("locked@example.com")
             let stores = services.database.stores
-            _ = try await stores.loginFailures.claimGuess(accountId: lockedId, scope: "account", now: clock.now(),
+            _ = try await stores.guesses.claimGuess(.account(accountId: lockedId), now: clock.now(),
                                                          windowStart: clock.now().addingTimeInterval(-60), maxFailures: 1000)
-            #expect(try await stores.loginFailures.placeLock(accountId: lockedId, scope: "account", now: clock.now(),
+            #expect(try await stores.guesses.placeLock(.account(accountId: lockedId), now: clock.now(),
                                                             until: clock.now().addingTimeInterval(86400)))
 
             let cases = [("unknown", "ghost@example.com"), ("wrong password", "exists@example.com"), ("locked", "locked@example.com")]

@@ -178,7 +178,7 @@ func withKeyward(
     _ config: KeywardConfig = .testing(), clock: TestClock = TestClock(), keepDatabase: Bool = false,
     _ body: @escaping @Sendable (TestAPI, KeywardServices) async throws -> Void
 ) async throws {
-    try await withKeyward(config, clock: clock, keepDatabase: keepDatabase) { api, services -> Bool in
+    _ = try await withKeyward(config, clock: clock, keepDatabase: keepDatabase) { api, services -> Bool in
         try await body(api, services)
         return true
     }

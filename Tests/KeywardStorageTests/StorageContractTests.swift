@@ -308,11 +308,12 @@ import Testing
         try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
             let account = try await database.stores.accounts.findOrCreatePending(
                 identifier: Identifier(kind: .email, value: "guess@example.com"), at: now)
-            let failures = database.stores.loginFailures
+            let failures = database.stores.guesses
+            let scope = GuessScope.account(accountId: account.id)
             let window = now.addingTimeInterval(-86400)
             let claims = try await withThrowingTaskGroup(of: Int?.self) { group in
                 for _ in 0..<30 {
-                    group.addTask { try await failures.claimGuess(accountId: account.id, scope: "account", now: self.now,
+                    group.addTask { try await failures.claimGuess(scope, now: self.now,
                                                                   windowStart: window, maxFailures: 5) }
                 }
                 return try await group.reduce(into: [Int]()) { if let value = $1 { $0.append(value) } }
@@ -320,28 +321,36 @@ import Testing
             #expect(claims.sorted() == [1, 2, 3, 4, 5])
             let placed = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<5 {
-                    group.addTask { try await failures.placeLock(accountId: account.id, scope: "account", now: self.now,
+                    group.addTask { try await failures.placeLock(scope, now: self.now,
                                                                  until: self.now.addingTimeInterval(7200)) }
                 }
                 return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
             }
             #expect(placed == 1)
-            #expect(try await failures.lockedUntil(accountId: account.id, scope: "account", now: now) == now.addingTimeInterval(7200))
-            #expect(try await failures.claimGuess(accountId: account.id, scope: "account", now: now, windowStart: window, maxFailures: 5) == nil)
+            #expect(try await failures.lockedUntil(scope, now: now) == now.addingTimeInterval(7200))
+            #expect(try await failures.claimGuess(scope, now: now, windowStart: window, maxFailures: 5) == nil)
             let later = now.addingTimeInterval(600)
-            #expect(try await failures.extendLock(accountId: account.id, scope: "account", now: later, extendTo: later.addingTimeInterval(7200))
+            #expect(try await failures.extendLock(scope, now: later, extendTo: later.addingTimeInterval(7200))
                     == later.addingTimeInterval(7200))
-            #expect(try await failures.lockedUntil(accountId: account.id, scope: "device:x", now: now) == nil)
+            #expect(try await failures.lockedUntil(.device(accountId: account.id, deviceHash: "x"), now: now) == nil)
             let afterLock = later.addingTimeInterval(7200)
-            #expect(try await failures.extendLock(accountId: account.id, scope: "account", now: afterLock, extendTo: afterLock) == nil)
-            #expect(try await failures.claimGuess(accountId: account.id, scope: "account", now: afterLock,
+            #expect(try await failures.extendLock(scope, now: afterLock, extendTo: afterLock) == nil)
+            #expect(try await failures.claimGuess(scope, now: afterLock,
                                                   windowStart: afterLock.addingTimeInterval(-86400), maxFailures: 5) == 1)
             #expect(try await !failures.clearAll(accountId: account.id, now: afterLock))
-            _ = try await failures.claimGuess(accountId: account.id, scope: "recovery", now: afterLock,
+            _ = try await failures.claimGuess(.device(accountId: account.id, deviceHash: "y"), now: afterLock,
                                               windowStart: afterLock.addingTimeInterval(-86400), maxFailures: 5)
-            _ = try await failures.placeLock(accountId: account.id, scope: "recovery", now: afterLock, until: afterLock.addingTimeInterval(60))
+            _ = try await failures.placeLock(.device(accountId: account.id, deviceHash: "y"), now: afterLock, until: afterLock.addingTimeInterval(60))
             #expect(try await failures.clearAll(accountId: account.id, now: afterLock))
-            #expect(try await failures.lockedUntil(accountId: account.id, scope: "recovery", now: afterLock) == nil)
+            #expect(try await failures.lockedUntil(.device(accountId: account.id, deviceHash: "y"), now: afterLock) == nil)
+            let recovery = GuessScope.recovery(identifier: "guess@example.com")
+            _ = try await failures.claimGuess(recovery, now: afterLock, windowStart: afterLock.addingTimeInterval(-86400), maxFailures: 5)
+            #expect(try await failures.placeLock(recovery, now: afterLock, until: afterLock.addingTimeInterval(60)))
+            #expect(try await !failures.clearAll(accountId: account.id, now: afterLock))
+            #expect(try await failures.lockedUntil(recovery, now: afterLock) == afterLock.addingTimeInterval(60))
+            #expect(try await failures.counters(accountId: account.id).allSatisfy { $0.scope.kind != .recovery })
+            #expect(try await failures.clear(recovery, now: afterLock))
+            #expect(try await failures.lockedUntil(recovery, now: afterLock) == nil)
         }
     }
 

@@ -42,7 +42,7 @@ public struct SecondFactorStep: Sendable {
     private let database: any KeywardDatabase
     private let codes: OneTimeCodes
     private let authenticators: Authenticators
-    private let guardian: SignInGuard
+    private let guesses: GuessCounter
     private let clock: any KeywardClock
 
     /// The state of a flow waiting for its second factor.
@@ -52,11 +52,11 @@ public struct SecondFactorStep: Sendable {
 
     /// A step over the given parts.
     public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators,
-                guardian: SignInGuard, clock: any KeywardClock) {
+                guesses: GuessCounter, clock: any KeywardClock) {
         self.database = database
         self.codes = codes
         self.authenticators = authenticators
-        self.guardian = guardian
+        self.guesses = guesses
         self.clock = clock
     }
 
@@ -132,14 +132,10 @@ public struct SecondFactorStep: Sendable {
         return SecondFactorPending(options: options, sent: sent, nextSendAt: next, deliveries: deliveries)
     }
 
-    /// Throws `account.locked` while the lockout `scope` of the flow's account is locked: a sign-in
-    /// that ran into the lock is over, and no code is sent for it.
-    public func ensureNotLocked(flow: Flow, scope: String) async throws {
-        guard let accountId = flow.accountId else { return }
-        let now = clock.now()
-        if let until = try await database.stores.loginFailures.lockedUntil(accountId: accountId, scope: scope, now: now) {
-            throw KeywardError.accountLocked(until: until, now: now)
-        }
+    /// Throws `account.locked` while the flow's guess `scope` is locked: a sign-in that ran into
+    /// the lock is over, and no code is sent for it.
+    public func ensureNotLocked(_ scope: GuessScope) async throws {
+        try await guesses.ensureNotLocked(scope, in: database.stores)
     }
 
     /// Sends a code on `channel` (`email` or `sms`) for the flow, within the sending limits.
@@ -159,13 +155,13 @@ public struct SecondFactorStep: Sendable {
 
     /// Checks `entered` for `method`, counting the check as a guess in the lockout `scope` first; a
     /// wrong entry is recorded as a failure and may place the lock (`account.locked`).
-    public func check(flow: Flow, method raw: String, code entered: String, scope: String,
+    public func check(flow: Flow, method raw: String, code entered: String, scope: GuessScope,
                       origin: RequestOrigin) async throws -> SecondFactorProof {
         let method = try SecondFactorMethod.parse(raw)
-        guard let accountId = flow.accountId, Self.methods(of: flow).contains(method) else {
+        guard flow.accountId != nil, Self.methods(of: flow).contains(method) else {
             throw KeywardError.secondFactorMethodUnavailable
         }
-        return try await guardian.guess(accountId: accountId, scope: scope, origin: origin, in: database) {
+        return try await guesses.guess(scope, origin: origin, in: database) {
             try await verify(flow: flow, method: method, code: entered, origin: origin)
         }
     }
@@ -210,13 +206,12 @@ public struct SecondFactorStep: Sendable {
     /// Inside the transaction that acts on a checked factor: uses the proof up, moves the flow to
     /// completed (`flow.completed` when a parallel request finished it first), and clears the
     /// scope's failures.
-    public func complete(_ flow: Flow, proof: SecondFactorProof, scope: String, deviceHash: String?,
+    public func complete(_ flow: Flow, proof: SecondFactorProof, scope: GuessScope, deviceHash: String?,
                          in stores: any KeywardStores) async throws {
         try await consume(proof, in: stores)
-        guard let accountId = flow.accountId,
-              try await stores.flows.transition(id: flow.id, from: Self.waiting, to: Self.completed, at: clock.now())
+        guard try await stores.flows.transition(id: flow.id, from: Self.waiting, to: Self.completed, at: clock.now())
         else { throw KeywardError.flowCompleted }
-        try await guardian.recordSuccess(accountId: accountId, scope: scope, deviceHash: deviceHash, in: stores)
+        try await guesses.recordSuccess(scope, deviceHash: deviceHash, in: stores)
     }
 
     /// The methods a flow was opened with.

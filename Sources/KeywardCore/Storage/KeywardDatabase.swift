@@ -16,11 +16,8 @@ public protocol KeywardStores: Sendable {
     var mailbox: any DevelopmentMailboxStore { get }
     /// Fixed-window rate-limit counters.
     var rateLimits: any RateLimitStore { get }
-    /// Failure counters and locks of accounts (the subject is an account id).
-    var loginFailures: any LoginFailureStore { get }
-    /// Wrong recovery codes per identifier (the subject is the identifier's value), so that a
-    /// recovery for an unknown identifier counts and pauses exactly like one for a real account.
-    var recoveryFailures: any LoginFailureStore { get }
+    /// Wrong-guess counters and locks, one per ``GuessScope``.
+    var guesses: any GuessCounterStore { get }
     /// Security holds.
     var holds: any SecurityHoldStore { get }
     /// Devices that signed in before.

@@ -74,7 +74,7 @@ public struct SignInDiagnostics: Sendable {
         }
         let identifiers = try await stores.accounts.identifiers(accountId: account.id)
         let authenticatorBound = try await stores.authenticators.find(accountId: account.id, state: .active) != nil
-        let counters = try await stores.loginFailures.counters(accountId: account.id)
+        let counters = try await stores.guesses.counters(accountId: account.id)
         let holds = try await stores.holds.active(accountId: account.id, now: now)
         let messages = try await stores.outbox.recent(accountId: account.id, limit: 20)
         let events = try await stores.audit.recent(accountId: account.id, limit: 30)
@@ -105,7 +105,7 @@ public struct SignInDiagnostics: Sendable {
     private func lockFindings(_ counters: [FailureCounter], now: Date) -> [SignInDiagnosis.Finding] {
         var findings: [SignInDiagnosis.Finding] = []
         for counter in counters {
-            let device = counter.scope.hasPrefix("device:")
+            let device = counter.scope.kind == .device
             if let until = counter.lockedUntil, until > now {
                 findings.append(.init(
                     code: device ? "device.locked" : "account.locked",

@@ -86,7 +86,7 @@ struct SignInDiagnosisJSON: Encodable {
         authenticatorBound = diagnosis.authenticatorBound
         // Device counters are named by kind only: the device's keyed hash means nothing to support.
         counters = diagnosis.counters.map {
-            CounterJSON(scope: $0.scope.hasPrefix("device:") ? "device" : $0.scope, failedCount: $0.failedCount,
+            CounterJSON(scope: $0.scope.kind.rawValue, failedCount: $0.failedCount,
                         firstFailedAt: $0.firstFailedAt, lockedUntil: $0.lockedUntil)
         }
         holds = diagnosis.holds.map(HoldJSON.init)

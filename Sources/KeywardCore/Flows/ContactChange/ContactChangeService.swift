@@ -40,7 +40,7 @@ public struct ContactChangeService: Sendable {
     private let database: any KeywardDatabase
     private let codes: OneTimeCodes
     private let authenticators: Authenticators
-    private let guardian: SignInGuard
+    private let guesses: GuessCounter
     private let reauthentication: ReauthenticationService
     private let settings: SecuritySettingsService
     private let clock: any KeywardClock
@@ -50,13 +50,13 @@ public struct ContactChangeService: Sendable {
     static let waiting = "codes_sent"
 
     /// A service over the given parts.
-    public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators, guardian: SignInGuard,
+    public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators, guesses: GuessCounter,
                 reauthentication: ReauthenticationService, settings: SecuritySettingsService, clock: any KeywardClock,
                 flowLifetime: TimeInterval = 600) {
         self.database = database
         self.codes = codes
         self.authenticators = authenticators
-        self.guardian = guardian
+        self.guesses = guesses
         self.reauthentication = reauthentication
         self.settings = settings
         self.clock = clock
@@ -219,8 +219,8 @@ public struct ContactChangeService: Sendable {
         guard let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active) else {
             throw KeywardError.contactChangeNeedsSupport
         }
-        let scope = ReauthenticationService.scope
-        try await guardian.guess(accountId: accountId, scope: scope, origin: origin, in: database) {
+        let scope = GuessScope.account(accountId: accountId)
+        try await guesses.guess(scope, origin: origin, in: database) {
             do {
                 try await authenticators.verify(code, authenticator: authenticator, in: stores)
             } catch let failure as KeywardError where failure.isWrongGuess {
@@ -231,7 +231,7 @@ public struct ContactChangeService: Sendable {
             }
         }
         // A right code here proves the change, not a sign-in: it neither counts nor clears failures.
-        try await guardian.releaseGuess(accountId: accountId, scope: scope, in: stores)
+        try await guesses.release(scope, in: stores)
     }
 
     /// Where each code of the flow goes.

@@ -41,7 +41,7 @@ public struct LoginService: Sendable {
     private let database: any KeywardDatabase
     private let passwords: any PasswordHashing
     private let sessions: SessionService
-    private let guardian: SignInGuard
+    private let guesses: GuessCounter
     private let step: SecondFactorStep
     private let limiter: RateLimiter
     private let limits: RateLimitSettings
@@ -56,7 +56,7 @@ public struct LoginService: Sendable {
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, sessions: SessionService,
-                guardian: SignInGuard, step: SecondFactorStep, limits: RateLimitSettings, recognition: SignInRecognition,
+                guesses: GuessCounter, step: SecondFactorStep, limits: RateLimitSettings, recognition: SignInRecognition,
                 clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
                 flowLifetime: TimeInterval = 600) {
         self.recognition = recognition
@@ -66,7 +66,7 @@ public struct LoginService: Sendable {
         self.database = database
         self.passwords = passwords
         self.sessions = sessions
-        self.guardian = guardian
+        self.guesses = guesses
         self.limiter = RateLimiter(clock: clock)
         self.limits = limits
         self.clock = clock
@@ -121,10 +121,10 @@ public struct LoginService: Sendable {
             throw account == nil ? KeywardError.accountNotFound : KeywardError.registrationIncomplete
         }
 
-        let scope = try await guardian.scope(accountId: account.id, deviceId: device.id, in: stores)
+        let scope = try await guesses.scope(accountId: account.id, deviceId: device.id, in: stores)
         let failureNumber: Int
         do {
-            failureNumber = try await guardian.admit(accountId: account.id, scope: scope, origin: origin, in: stores)
+            failureNumber = try await guesses.admit(scope, origin: origin, in: stores)
         } catch let error as KeywardError where error.code == "account.locked" {
             try await recordFailure(accountId: account.id, reason: "account.locked", origin: origin)
             if revealAccountExistence { throw error }
@@ -137,13 +137,12 @@ public struct LoginService: Sendable {
             verdict = try await passwords.verify(password, against: stored)
         } catch {
             // Not a wrong password (the hashing pool was full): the guess must not count.
-            try? await guardian.releaseGuess(accountId: account.id, scope: scope, in: stores)
+            try? await guesses.release(scope, in: stores)
             throw error
         }
         guard case .match(let needsRehash) = verdict else {
             try await recordFailure(accountId: account.id, reason: "credentials.invalid", origin: origin)
-            if let until = try await guardian.recordFailure(accountId: account.id, scope: scope, count: failureNumber,
-                                                            origin: origin, in: database),
+            if let until = try await guesses.recordFailure(scope, count: failureNumber, origin: origin, in: database),
                revealAccountExistence {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
@@ -159,9 +158,9 @@ public struct LoginService: Sendable {
                     kind: .passwordRehashed, outcome: .success, accountId: account.id, origin: origin, at: now))
             }
             // The right password is neither a failure nor yet a success: the second factor decides.
-            try await guardian.releaseGuess(accountId: account.id, scope: scope, in: stores)
-            var payload = ["scope": scope]
-            payload["deviceHash"] = guardian.deviceHash(device.id)
+            try await guesses.release(scope, in: stores)
+            var payload = ["scope": scope.storedName]
+            payload["deviceHash"] = guesses.deviceHash(device.id)
             payload["deviceName"] = device.name.map { String($0.prefix(100)) }
             let challenge = try await step.open(kind: .login, accountId: account.id, identifier: identifier,
                                                 lifetime: flowLifetime, payload: payload, in: stores)
@@ -177,7 +176,7 @@ public struct LoginService: Sendable {
     /// `code.resend_too_soon` or `rate_limited`.
     public func sendCode(flowId: String, channel: String, origin: RequestOrigin) async throws -> Date {
         let flow = try await step.waitingFlow(id: flowId, kind: .login)
-        try await step.ensureNotLocked(flow: flow, scope: flow.payload["scope"] ?? "account")
+        try await step.ensureNotLocked(Self.scope(of: flow))
         return try await step.sendCode(flow: flow, channel: channel, reason: .signIn, origin: origin)
     }
 
@@ -188,7 +187,7 @@ public struct LoginService: Sendable {
     public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> LoginSucceeded {
         let flow = try await step.waitingFlow(id: flowId, kind: .login)
         guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
-        let scope = flow.payload["scope"] ?? "account"
+        let scope = Self.scope(of: flow)
         let proof = try await step.check(flow: flow, method: method, code: code, scope: scope, origin: origin)
         return try await database.transaction { stores in
             let deviceHash = flow.payload["deviceHash"]
@@ -213,8 +212,13 @@ public struct LoginService: Sendable {
     /// code was sent and when the next may be. Throws `account.locked` once the account is locked.
     public func pending(flowId: String) async throws -> SecondFactorPending {
         let flow = try await step.waitingFlow(id: flowId, kind: .login)
-        try await step.ensureNotLocked(flow: flow, scope: flow.payload["scope"] ?? "account")
+        try await step.ensureNotLocked(Self.scope(of: flow))
         return try await step.pending(flow)
+    }
+
+    /// The guess scope the sign-in's password was counted in, which its second factor counts in too.
+    private static func scope(of flow: Flow) -> GuessScope {
+        GuessScope(accountId: flow.accountId ?? "", storedName: flow.payload["scope"])
     }
 
     /// Runs a rate-limit check, auditing a refusal.

@@ -9,7 +9,7 @@ public import Foundation
 public struct ReauthenticationService: Sendable {
     private let database: any KeywardDatabase
     private let passwords: any PasswordHashing
-    private let guardian: SignInGuard
+    private let guesses: GuessCounter
     private let step: SecondFactorStep
     private let clock: any KeywardClock
     /// How long a re-authentication allows sensitive changes (default 5 minutes).
@@ -17,16 +17,14 @@ public struct ReauthenticationService: Sendable {
     /// How long the second step may take (default 10 minutes).
     public let flowLifetime: TimeInterval
 
-    /// The lockout counter re-authentication uses: the account's own.
-    static let scope = "account"
 
     /// A service over the given parts.
-    public init(database: any KeywardDatabase, passwords: any PasswordHashing, guardian: SignInGuard,
+    public init(database: any KeywardDatabase, passwords: any PasswordHashing, guesses: GuessCounter,
                 step: SecondFactorStep, clock: any KeywardClock, freshness: TimeInterval = 300,
                 flowLifetime: TimeInterval = 600) {
         self.database = database
         self.passwords = passwords
-        self.guardian = guardian
+        self.guesses = guesses
         self.step = step
         self.clock = clock
         self.freshness = freshness
@@ -38,7 +36,7 @@ public struct ReauthenticationService: Sendable {
     public func start(session: Session, password: String, origin: RequestOrigin) async throws -> SecondFactorChallenge {
         try await checkPassword(accountId: session.accountId, password: password, origin: origin)
         return try await database.transaction { stores in
-            try await guardian.releaseGuess(accountId: session.accountId, scope: Self.scope, in: stores)
+            try await guesses.release(.account(accountId: session.accountId), in: stores)
             return try await step.open(kind: .reauthentication, accountId: session.accountId, identifier: nil,
                                        lifetime: flowLifetime, payload: ["sessionId": session.id], in: stores)
         }
@@ -47,17 +45,18 @@ public struct ReauthenticationService: Sendable {
     /// Sends a code on `channel` for the session's re-authentication flow.
     public func sendCode(session: Session, flowId: String, channel: String, origin: RequestOrigin) async throws -> Date {
         let flow = try await flow(flowId, of: session)
-        try await step.ensureNotLocked(flow: flow, scope: Self.scope)
+        try await step.ensureNotLocked(.account(accountId: session.accountId))
         return try await step.sendCode(flow: flow, channel: channel, reason: .confirmation, origin: origin)
     }
 
     /// Checks the second factor; on success the session is re-authenticated until the returned time.
     public func verify(session: Session, flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> Date {
         let flow = try await flow(flowId, of: session)
-        let proof = try await step.check(flow: flow, method: method, code: code, scope: Self.scope, origin: origin)
+        let proof = try await step.check(flow: flow, method: method, code: code, scope: .account(accountId: session.accountId),
+                                         origin: origin)
         return try await database.transaction { stores in
             let now = clock.now()
-            try await step.complete(flow, proof: proof, scope: Self.scope, deviceHash: nil, in: stores)
+            try await step.complete(flow, proof: proof, scope: .account(accountId: session.accountId), deviceHash: nil, in: stores)
             try await stores.sessions.markReauthenticated(id: session.id, at: now)
             try await stores.audit.record(AuditEvent(
                 kind: .reauthenticated, outcome: .success, accountId: session.accountId, origin: origin, at: now,
@@ -69,7 +68,7 @@ public struct ReauthenticationService: Sendable {
     /// The flow `id` still waiting, with its options and the state of its codes, for pages.
     public func pending(session: Session, flowId: String) async throws -> SecondFactorPending {
         let flow = try await flow(flowId, of: session)
-        try await step.ensureNotLocked(flow: flow, scope: Self.scope)
+        try await step.ensureNotLocked(.account(accountId: session.accountId))
         return try await step.pending(flow)
     }
 
@@ -93,7 +92,8 @@ public struct ReauthenticationService: Sendable {
         guard let account = try await stores.accounts.find(id: accountId), let stored = account.passwordHash else {
             throw KeywardError.sessionRequired
         }
-        let failureNumber = try await guardian.admit(accountId: accountId, scope: Self.scope, origin: origin, in: stores)
+        let scope = GuessScope.account(accountId: accountId)
+        let failureNumber = try await guesses.admit(scope, origin: origin, in: stores)
         let verdict: PasswordCheck
         do {
             verdict = try await passwords.verify(password, against: stored)
@@ -105,8 +105,7 @@ public struct ReauthenticationService: Sendable {
             try await stores.audit.record(AuditEvent(
                 kind: .loginFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
                 details: ["reason": "password.incorrect", "during": "reauthentication"]))
-            if let until = try await guardian.recordFailure(accountId: accountId, scope: Self.scope, count: failureNumber,
-                                                            origin: origin, in: database) {
+            if let until = try await guesses.recordFailure(scope, count: failureNumber, origin: origin, in: database) {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
             throw KeywardError.passwordIncorrect
@@ -116,7 +115,7 @@ public struct ReauthenticationService: Sendable {
     /// Gives back the guess ``checkPassword(accountId:password:origin:)`` counted, when what follows a
     /// right password fails for another reason.
     public func releaseGuess(accountId: String) async throws {
-        try await guardian.releaseGuess(accountId: accountId, scope: Self.scope, in: database.stores)
+        try await guesses.release(.account(accountId: accountId), in: database.stores)
     }
 
     private func flow(_ id: String, of session: Session) async throws -> Flow {

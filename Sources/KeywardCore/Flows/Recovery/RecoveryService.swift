@@ -13,7 +13,7 @@ public struct RecoveryService: Sendable {
     private let policy: PasswordPolicy
     private let codes: OneTimeCodes
     private let step: SecondFactorStep
-    private let lockout: LockoutSettings
+    private let guesses: GuessCounter
     private let queue: MessageQueue
     private let clock: any KeywardClock
     /// Whether an unknown identifier is told so.
@@ -23,29 +23,22 @@ public struct RecoveryService: Sendable {
     /// How long a recovery may take (default 30 minutes).
     public let flowLifetime: TimeInterval
 
-    /// Wrong recovery codes allowed per account within the lockout window before recovery pauses
-    /// for the lockout duration; new codes do not reset this count.
-    public let maxCodeFailures: Int
-
-    static let failureScope = "recovery"
-
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
-                codes: OneTimeCodes, step: SecondFactorStep, lockout: LockoutSettings, queue: MessageQueue,
+                codes: OneTimeCodes, step: SecondFactorStep, guesses: GuessCounter, queue: MessageQueue,
                 clock: any KeywardClock, revealAccountExistence: Bool, holdAfterReset: TimeInterval = 24 * 3600,
-                flowLifetime: TimeInterval = 1800, maxCodeFailures: Int = 20) {
+                flowLifetime: TimeInterval = 1800) {
         self.database = database
         self.passwords = passwords
         self.policy = policy
         self.codes = codes
         self.step = step
-        self.lockout = lockout
+        self.guesses = guesses
         self.queue = queue
         self.clock = clock
         self.revealAccountExistence = revealAccountExistence
         self.holdAfterReset = holdAfterReset
         self.flowLifetime = flowLifetime
-        self.maxCodeFailures = maxCodeFailures
     }
 
     /// Starts a recovery and sends its code. Throws `identifier.invalid`, `rate_limited`,
@@ -55,11 +48,7 @@ public struct RecoveryService: Sendable {
         let identifier = try Identifier.parse(raw)
         let found = try await database.stores.accounts.find(identifier: identifier)
         let account = found?.status == .active ? found : nil
-        let now = clock.now()
-        if let until = try await database.stores.recoveryFailures.lockedUntil(
-            accountId: identifier.value, scope: Self.failureScope, now: now) {
-            throw KeywardError.recoveryLocked(until: until, now: now)
-        }
+        try await guesses.ensureNotLocked(.recovery(identifier: identifier.value), in: database.stores)
         // Limits first, so that probing for accounts is as limited as asking for codes.
         try await codes.checkSendLimits(to: identifier, accountId: account?.id, origin: origin, in: database)
         if account == nil && revealAccountExistence {
@@ -98,7 +87,7 @@ public struct RecoveryService: Sendable {
     /// new code); too many pause recovery with `recovery.locked`. Returns the flow's next state.
     public func verify(flowId: String, code entered: String, origin: RequestOrigin) async throws -> RecoveryState {
         let flow = try await flow(flowId, expecting: .codeSent)
-        let code: VerificationCode = try await counted(flow) {
+        let code: VerificationCode = try await counted(flow, origin: origin) {
             try await codes.check(entered, flow: flow, origin: origin, in: database.stores)
         }
         // A flow for an unknown identifier: its code reached nobody, so no entry can be right.
@@ -114,10 +103,8 @@ public struct RecoveryService: Sendable {
     /// Sends the second-factor code on `channel` (the account's other channel).
     public func sendSecondFactorCode(flowId: String, channel: String, origin: RequestOrigin) async throws -> Date {
         let flow = try await flow(flowId, expecting: .secondFactorRequired)
-        let now = clock.now()
-        if let subject = flow.identifier?.value,
-           let until = try await database.stores.recoveryFailures.lockedUntil(accountId: subject, scope: Self.failureScope, now: now) {
-            throw KeywardError.recoveryLocked(until: until, now: now)
+        if let subject = flow.identifier?.value {
+            try await guesses.ensureNotLocked(.recovery(identifier: subject), in: database.stores)
         }
         return try await step.sendCode(flow: flow, channel: channel, reason: .recovery, origin: origin)
     }
@@ -128,7 +115,7 @@ public struct RecoveryService: Sendable {
         let method = try SecondFactorMethod.parse(raw)
         let flow = try await flow(flowId, expecting: .secondFactorRequired)
         guard let accountId = flow.accountId else { throw KeywardError.recoveryNotFound }
-        let proof = try await counted(flow) {
+        let proof = try await counted(flow, origin: origin) {
             try await step.verify(flow: flow, method: method, code: entered, origin: origin)
         }
         return try await database.transaction { stores in
@@ -138,7 +125,7 @@ public struct RecoveryService: Sendable {
                                                     to: RecoveryState.verified.rawValue, at: now)
             else { throw KeywardError.recoveryAlreadyVerified }
             if let subject = flow.identifier?.value {
-                try await stores.recoveryFailures.resetFailures(accountId: subject, scope: Self.failureScope)
+                try await guesses.reset(.recovery(identifier: subject), in: stores)
             }
             try await stores.audit.record(AuditEvent(
                 kind: .recoveryVerified, outcome: .success, accountId: accountId, origin: origin, at: now,
@@ -149,30 +136,10 @@ public struct RecoveryService: Sendable {
 
     /// Runs one check of a recovery, counted first toward the identifier's recovery failures (not
     /// reset by a new code); a wrong entry at the limit pauses recovery with `recovery.locked`.
-    private func counted<T>(_ flow: Flow, _ check: () async throws -> T) async throws -> T {
+    private func counted<T: Sendable>(_ flow: Flow, origin: RequestOrigin, _ check: () async throws -> T) async throws -> T {
         guard let subject = flow.identifier?.value else { throw KeywardError.recoveryNotFound }
-        let stores = database.stores
-        let now = clock.now()
         // Counted per identifier, for real and unknown identifiers alike, so the answers never differ.
-        if let until = try await stores.recoveryFailures.lockedUntil(accountId: subject, scope: Self.failureScope, now: now) {
-            throw KeywardError.recoveryLocked(until: until, now: now)
-        }
-        guard let count = try await stores.recoveryFailures.claimGuess(
-            accountId: subject, scope: Self.failureScope, now: now,
-            windowStart: now.addingTimeInterval(-lockout.window), maxFailures: maxCodeFailures)
-        else { throw KeywardError.rateLimited(retryAfter: 1) }
-        do {
-            return try await check()
-        } catch let failure as KeywardError where failure.isWrongGuess {
-            guard count >= maxCodeFailures else { throw failure }
-            let until = now.addingTimeInterval(lockout.duration)
-            _ = try await stores.recoveryFailures.placeLock(accountId: subject, scope: Self.failureScope, now: now, until: until)
-            throw KeywardError.recoveryLocked(until: until, now: now)
-        } catch {
-            // Not a wrong entry (no code sent yet, a method not offered): the guess must not count.
-            try? await stores.recoveryFailures.releaseGuess(accountId: subject, scope: Self.failureScope)
-            throw error
-        }
+        return try await guesses.guess(.recovery(identifier: subject), origin: origin, in: database, check)
     }
 
     /// Sets the new password of a verified recovery and secures the account: sessions revoked, lock
@@ -199,7 +166,7 @@ public struct RecoveryService: Sendable {
                                                         from: state.rawValue, to: RecoveryState.superseded.rawValue, at: now)
             }
             let revoked = try await stores.sessions.revokeAll(accountId: accountId, keeping: nil, at: now)
-            if try await stores.loginFailures.clearAll(accountId: accountId, now: now) {
+            if try await stores.guesses.clearAll(accountId: accountId, now: now) {
                 try await stores.audit.record(AuditEvent(
                     kind: .lockLifted, outcome: .success, accountId: accountId, origin: origin, at: now,
                     details: ["reason": "password.reset"]))
@@ -216,7 +183,7 @@ public struct RecoveryService: Sendable {
             }
             let bindings = try await stores.accounts.identifiers(accountId: accountId)
             for binding in bindings {
-                _ = try await stores.recoveryFailures.clearAll(accountId: binding.identifier.value, now: now)
+                _ = try await stores.guesses.clear(.recovery(identifier: binding.identifier.value), now: now)
             }
             try await queue.notifyAll(accountId: accountId, in: stores) { identifier in
                 queue.composer.passwordResetNotice(at: now, ip: origin.ip, holdUntil: holds.first?.until, to: identifier)
@@ -254,7 +221,7 @@ public struct RecoveryService: Sendable {
                                                     to: next.rawValue, at: now, payload: payload)
             else { throw KeywardError.recoveryAlreadyVerified }
             if let subject = flow.identifier?.value {
-                try await stores.recoveryFailures.resetFailures(accountId: subject, scope: Self.failureScope)
+                try await guesses.reset(.recovery(identifier: subject), in: stores)
             }
             try await stores.audit.record(AuditEvent(
                 kind: .recoveryVerified, outcome: .success, accountId: accountId, origin: origin, at: now,

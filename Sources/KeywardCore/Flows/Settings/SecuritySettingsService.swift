@@ -75,7 +75,7 @@ public struct SecuritySettingsService: Sendable {
         let newHash = try await passwords.hash(new)
         return try await database.transaction { stores in
             let now = clock.now()
-            try await stores.loginFailures.resetFailures(accountId: accountId, scope: ReauthenticationService.scope)
+            try await stores.guesses.resetFailures(.account(accountId: accountId))
             try await stores.accounts.updatePasswordHash(accountId: accountId, passwordHash: newHash)
             let revoked = keepOtherSessions ? 0
                 : try await stores.sessions.revokeAll(accountId: accountId, keeping: session.id, at: now)
