@@ -36,6 +36,7 @@ let package = Package(
             name: "KeywardCrypto",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,7 +108,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KeywardCryptoTests",
-            dependencies: ["KeywardCrypto", "KeywardTestSupport"],
+            dependencies: [
+                "KeywardCrypto", "KeywardTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

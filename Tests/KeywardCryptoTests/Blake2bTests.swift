@@ -91,9 +91,9 @@ import Testing
     }
 }
 
-/// Decodes a hexadecimal literal (shared by the KeywardCrypto test files).
+/// Decodes a hexadecimal literal, ignoring spaces and line breaks (shared by the KeywardCrypto test files).
 func bytes(hex: String) -> [UInt8] {
-    let digits = Array(hex.utf8)
+    let digits = Array(hex.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") })
     precondition(digits.count % 2 == 0, "odd-length hex literal")
     func value(_ digit: UInt8) -> UInt8 {
         switch digit {
