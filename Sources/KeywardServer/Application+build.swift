@@ -112,6 +112,7 @@ private func assemble(
     let authenticators = Authenticators(sealer: sealer, clock: clock, settings: config.effectiveAuthenticator)
     let step = SecondFactorStep(database: database, codes: codes, authenticators: authenticators, guesses: guesses,
                                 clock: clock)
+    let effects = SecurityEffectsApplier(queue: queue, clock: clock)
     let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
@@ -122,17 +123,18 @@ private func assemble(
                               strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
     let recoveries = RecoveryService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,
-        step: step, guesses: guesses, queue: queue, clock: clock, revealAccountExistence: config.revealAccountExistence,
+        step: step, guesses: guesses, effects: effects, clock: clock, revealAccountExistence: config.revealAccountExistence,
         holdAfterReset: config.holdAfterPasswordReset)
     let reauthentication = ReauthenticationService(database: database, passwords: passwords, guesses: guesses, step: step,
                                                    clock: clock, freshness: config.reauthFreshness,
                                                    flowLifetime: config.loginFlowLifetime)
     let settings = SecuritySettingsService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
-        authenticators: authenticators, reauthentication: reauthentication, step: step, queue: queue, clock: clock,
-        holds: config.changeHolds)
+        authenticators: authenticators, reauthentication: reauthentication, step: step, queue: queue, effects: effects,
+        clock: clock, holds: config.changeHolds)
     let contacts = ContactChangeService(database: database, codes: codes, authenticators: authenticators, guesses: guesses,
-                                        reauthentication: reauthentication, settings: settings, clock: clock,
+                                        reauthentication: reauthentication, effects: effects,
+                                        holds: config.changeHolds, clock: clock,
                                         flowLifetime: config.loginFlowLifetime)
     let services = KeywardServices(database: database, registrations: registrations, logins: logins,
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,

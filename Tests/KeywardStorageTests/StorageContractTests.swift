@@ -17,7 +17,7 @@ import Testing
         let account = try await database.stores.accounts.findOrCreatePending(identifier: identifier, at: now)
         let flow = Flow(id: UUID().uuidString, kind: .registration, state: "pending_verification", accountId: account.id,
                         identifier: identifier, createdAt: now, updatedAt: now, expiresAt: now.addingTimeInterval(3600),
-                        payload: [:], passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+                        context: "{}", passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
         try await database.stores.flows.insert(flow)
         return flow
     }
@@ -28,7 +28,7 @@ import Testing
             let flow = try await pendingFlow(database, identifier: Identifier(kind: .email, value: "hash@example.com"))
             let stored = try await database.stores.flows.find(id: flow.id)
             #expect(stored?.passwordHash == flow.passwordHash)
-            #expect(stored?.payload.isEmpty == true)
+            #expect(stored?.context == "{}")
             #expect(try await database.stores.flows.newest(accountId: try #require(flow.accountId), kind: .registration,
                                                            state: "pending_verification")?.id == flow.id)
             #expect(try await database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now))

@@ -16,10 +16,8 @@ public struct Flow: Sendable, Equatable {
         public static let login = Kind(rawValue: "login")
         /// Password and second factor entered again before a sensitive change.
         public static let reauthentication = Kind(rawValue: "reauthentication")
-        /// Binding or changing the phone number.
-        public static let phoneChange = Kind(rawValue: "phone_change")
-        /// Binding or changing the email address.
-        public static let emailChange = Kind(rawValue: "email_change")
+        /// Binding or changing the phone number or email address.
+        public static let contactChange = Kind(rawValue: "contact_change")
     }
 
     /// A random id, handed to the client.
@@ -38,15 +36,15 @@ public struct Flow: Sendable, Equatable {
     public var updatedAt: Date
     /// After this the flow can no longer advance.
     public let expiresAt: Date
-    /// Kind-specific values (never a secret in clear).
-    public var payload: [String: String]
+    /// The kind's context as JSON text (never a secret in clear); read it through ``FlowKind``.
+    public var context: String
     /// The Argon2id hash of the password a pending registration will set, kept in a column of its
     /// own (never in the payload) and erased by the flow's first transition.
     public let passwordHash: String?
 
     /// A flow record.
     public init(id: String, kind: Kind, state: String, accountId: String?, identifier: Identifier?,
-                createdAt: Date, updatedAt: Date, expiresAt: Date, payload: [String: String], passwordHash: String? = nil) {
+                createdAt: Date, updatedAt: Date, expiresAt: Date, context: String, passwordHash: String? = nil) {
         self.id = id
         self.kind = kind
         self.state = state
@@ -55,8 +53,16 @@ public struct Flow: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.expiresAt = expiresAt
-        self.payload = payload
+        self.context = context
         self.passwordHash = passwordHash
+    }
+}
+
+extension Flow {
+    /// The record after a transition to `state` with `context` at `now`.
+    func with(state: String, context: String, at now: Date) -> Flow {
+        return Flow(id: id, kind: kind, state: state, accountId: accountId, identifier: identifier, createdAt: createdAt,
+                    updatedAt: now, expiresAt: expiresAt, context: context, passwordHash: nil)
     }
 }
 
@@ -73,9 +79,9 @@ public protocol FlowStore: Sendable {
     /// which is needed only while the flow waits in the state it began in.
     func transition(id: String, from expected: String, to newState: String, at: Date) async throws -> Bool
 
-    /// Like ``transition(id:from:to:at:)``, replacing the flow's payload in the same statement.
+    /// Like ``transition(id:from:to:at:)``, replacing the flow's context in the same statement.
     func transition(id: String, from expected: String, to newState: String, at: Date,
-                    payload: [String: String]) async throws -> Bool
+                    context: String) async throws -> Bool
 
     /// The account's newest flow of `kind` in `state`, or `nil`.
     func newest(accountId: String, kind: Flow.Kind, state: String) async throws -> Flow?

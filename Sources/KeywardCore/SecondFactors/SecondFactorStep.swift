@@ -35,6 +35,20 @@ public enum SecondFactorProof: Sendable {
     case authenticator
 }
 
+/// The states of a flow waiting for a second factor: sign-in and re-authentication.
+public enum SecondFactorState: String, Sendable {
+    /// Waiting for one of the offered methods.
+    case secondFactorRequired = "second_factor_required"
+    /// A second factor was accepted.
+    case completed
+}
+
+/// The context of a flow with a second step: which methods it offered when it opened.
+public protocol SecondFactorContext: Codable, Sendable {
+    /// The methods offered.
+    var methods: [SecondFactorMethod] { get }
+}
+
 /// The second step shared by sign-in and re-authentication: offers the account's methods, sends
 /// codes for them, checks what the person enters, and counts every wrong entry toward the sign-in
 /// lockout, so that knowing the password does not buy unlimited guesses at the second factor.
@@ -44,11 +58,6 @@ public struct SecondFactorStep: Sendable {
     private let authenticators: Authenticators
     private let guesses: GuessCounter
     private let clock: any KeywardClock
-
-    /// The state of a flow waiting for its second factor.
-    public static let waiting = "second_factor_required"
-    /// The state of a flow whose second factor was accepted.
-    public static let completed = "completed"
 
     /// A step over the given parts.
     public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators,
@@ -67,37 +76,35 @@ public struct SecondFactorStep: Sendable {
         return LoginPolicy(identifiers: identifiers, authenticator: authenticator != nil)
     }
 
-    /// Opens a flow of `kind` for the account, waiting for one of its required methods. Throws
-    /// `second_factor.unavailable` when the account has none.
-    public func open(kind: Flow.Kind, accountId: String, identifier: Identifier?, lifetime: TimeInterval,
-                     payload: [String: String], in stores: any KeywardStores) async throws -> SecondFactorChallenge {
+    /// Opens a flow of kind `K` for the account, waiting for one of its required methods, with the
+    /// context `context` makes of the methods offered. Throws `second_factor.unavailable` when the
+    /// account has none.
+    public func open<K: FlowKind>(_ kind: K.Type, accountId: String, identifier: Identifier?, lifetime: TimeInterval,
+                                  context: ([SecondFactorMethod]) -> K.Context,
+                                  in stores: any KeywardStores) async throws -> SecondFactorChallenge
+    where K.State == SecondFactorState {
         let options = try await policy(accountId: accountId, in: stores).required
         guard !options.isEmpty else { throw KeywardError.secondFactorUnavailable }
-        let now = clock.now()
-        var payload = payload
-        payload["methods"] = options.map(\.method.rawValue).joined(separator: ",")
-        let flow = Flow(id: SecureRandom.uuid(), kind: kind, state: Self.waiting, accountId: accountId,
-                        identifier: identifier, createdAt: now, updatedAt: now,
-                        expiresAt: now.addingTimeInterval(lifetime), payload: payload)
-        try await stores.flows.insert(flow)
+        let flow = try await stores.flows.start(K.self, id: SecureRandom.uuid(), state: .secondFactorRequired,
+                                                accountId: accountId, identifier: identifier, at: clock.now(),
+                                                lifetime: lifetime, context: context(options.map(\.method)))
         return SecondFactorChallenge(flowId: flow.id, options: options, expiresAt: flow.expiresAt)
     }
 
-    /// The flow `id` of `kind` still waiting for its second factor, optionally only if it belongs to
-    /// `accountId`. Throws `flow.not_found`, `flow.expired` or `flow.completed`.
-    public func waitingFlow(id: String, kind: Flow.Kind, accountId: String? = nil) async throws -> Flow {
-        guard let flow = try await database.stores.flows.find(id: id), flow.kind == kind, flow.accountId != nil,
-              accountId == nil || flow.accountId == accountId
-        else { throw KeywardError.flowNotFound }
-        if flow.state == Self.completed { throw KeywardError.flowCompleted }
-        if flow.state != Self.waiting || flow.expiresAt <= clock.now() { throw KeywardError.flowExpired }
+    /// The flow `id` of kind `K` still waiting for its second factor, optionally only if it belongs to
+    /// `accountId`. Throws the kind's not-found, expired or completed error.
+    public func waitingFlow<K: FlowKind>(_ id: String, as kind: K.Type, accountId: String? = nil) async throws -> LoadedFlow<K>
+    where K.State == SecondFactorState {
+        let flow = try await database.stores.flows.load(id, as: K.self, in: .secondFactorRequired, accountId: accountId,
+                                                        now: clock.now())
+        guard flow.accountId != nil else { throw K.notFound }
         return flow
     }
 
     /// The options the flow offers, with where codes go now.
-    public func options(of flow: Flow) async throws -> [SecondFactorOption] {
+    public func options<K: FlowKind>(of flow: LoadedFlow<K>) async throws -> [SecondFactorOption] where K.Context: SecondFactorContext {
         guard let accountId = flow.accountId else { return [] }
-        let offered = Self.methods(of: flow)
+        let offered = flow.context.methods
         return try await policy(accountId: accountId, in: database.stores).required.filter { offered.contains($0.method) }
     }
 
@@ -116,13 +123,13 @@ public struct SecondFactorStep: Sendable {
     }
 
     /// The options of a waiting flow and the state of its codes.
-    public func pending(_ flow: Flow) async throws -> SecondFactorPending {
+    public func pending<K: FlowKind>(_ flow: LoadedFlow<K>) async throws -> SecondFactorPending where K.Context: SecondFactorContext {
         let options = try await options(of: flow)
         var sent: Set<SecondFactorMethod> = []
         var next: [SecondFactorMethod: Date] = [:]
         var deliveries: [SecondFactorMethod: OutboxDelivery] = [:]
         for option in options where option.method.channel != nil {
-            let status = try await codeStatus(flow: flow, method: option.method)
+            let status = try await codeStatus(flow: flow.record, method: option.method)
             if let code = status.sent {
                 sent.insert(option.method)
                 deliveries[option.method] = try await database.stores.outbox.delivery(id: code.id)
@@ -140,25 +147,26 @@ public struct SecondFactorStep: Sendable {
 
     /// Sends a code on `channel` (`email` or `sms`) for the flow, within the sending limits.
     /// Returns when another may be asked for.
-    public func sendCode(flow: Flow, channel raw: String, reason: MessageComposer.CodeReason,
-                         origin: RequestOrigin) async throws -> Date {
+    public func sendCode<K: FlowKind>(flow: LoadedFlow<K>, channel raw: String, reason: MessageComposer.CodeReason,
+                                      origin: RequestOrigin) async throws -> Date where K.Context: SecondFactorContext {
         guard let channel = DeliveryChannel(rawValue: raw) else { throw KeywardError.requestInvalidField("channel") }
         let method = SecondFactorMethod(channel: channel)
-        guard let accountId = flow.accountId, Self.methods(of: flow).contains(method),
+        guard let accountId = flow.accountId, flow.context.methods.contains(method),
               let destination = try await policy(accountId: accountId, in: database.stores).destination(for: channel)
         else { throw KeywardError.secondFactorMethodUnavailable }
         try await codes.checkSendLimits(to: destination, accountId: accountId, origin: origin, in: database)
         return try await database.transaction { stores in
-            try await codes.send(for: flow, purpose: method.rawValue, to: destination, reason: reason, origin: origin, in: stores)
+            try await codes.send(for: flow.record, purpose: method.rawValue, to: destination, reason: reason, origin: origin,
+                                 in: stores)
         }
     }
 
     /// Checks `entered` for `method`, counting the check as a guess in the lockout `scope` first; a
     /// wrong entry is recorded as a failure and may place the lock (`account.locked`).
-    public func check(flow: Flow, method raw: String, code entered: String, scope: GuessScope,
-                      origin: RequestOrigin) async throws -> SecondFactorProof {
+    public func check<K: FlowKind>(flow: LoadedFlow<K>, method raw: String, code entered: String, scope: GuessScope,
+                                   origin: RequestOrigin) async throws -> SecondFactorProof where K.Context: SecondFactorContext {
         let method = try SecondFactorMethod.parse(raw)
-        guard flow.accountId != nil, Self.methods(of: flow).contains(method) else {
+        guard flow.accountId != nil, flow.context.methods.contains(method) else {
             throw KeywardError.secondFactorMethodUnavailable
         }
         return try await guesses.guess(scope, origin: origin, in: database) {
@@ -169,9 +177,9 @@ public struct SecondFactorStep: Sendable {
     /// Checks `entered` for `method` without counting it anywhere (callers count it in their own
     /// counter first), auditing a wrong entry. Throws the code's or the authenticator's errors, or
     /// `second_factor.method_unavailable`.
-    public func verify(flow: Flow, method: SecondFactorMethod, code entered: String,
-                       origin: RequestOrigin) async throws -> SecondFactorProof {
-        guard let accountId = flow.accountId, Self.methods(of: flow).contains(method) else {
+    public func verify<K: FlowKind>(flow: LoadedFlow<K>, method: SecondFactorMethod, code entered: String,
+                                    origin: RequestOrigin) async throws -> SecondFactorProof where K.Context: SecondFactorContext {
+        guard let accountId = flow.accountId, flow.context.methods.contains(method) else {
             throw KeywardError.secondFactorMethodUnavailable
         }
         let stores = database.stores
@@ -187,7 +195,8 @@ public struct SecondFactorStep: Sendable {
                 guard try await stores.codes.latest(flowId: flow.id, purpose: method.rawValue) != nil else {
                     throw KeywardError.secondFactorCodeNotSent
                 }
-                return .code(try await codes.check(entered, flow: flow, purpose: method.rawValue, origin: origin, in: stores))
+                return .code(try await codes.check(entered, flow: flow.record, purpose: method.rawValue, origin: origin,
+                                                   in: stores))
             }
         } catch let failure as KeywardError where failure.isWrongGuess {
             try await stores.audit.record(AuditEvent(
@@ -206,16 +215,10 @@ public struct SecondFactorStep: Sendable {
     /// Inside the transaction that acts on a checked factor: uses the proof up, moves the flow to
     /// completed (`flow.completed` when a parallel request finished it first), and clears the
     /// scope's failures.
-    public func complete(_ flow: Flow, proof: SecondFactorProof, scope: GuessScope, deviceHash: String?,
-                         in stores: any KeywardStores) async throws {
+    public func complete<K: FlowKind>(_ flow: LoadedFlow<K>, proof: SecondFactorProof, scope: GuessScope, deviceHash: String?,
+                                      in stores: any KeywardStores) async throws where K.State == SecondFactorState {
         try await consume(proof, in: stores)
-        guard try await stores.flows.transition(id: flow.id, from: Self.waiting, to: Self.completed, at: clock.now())
-        else { throw KeywardError.flowCompleted }
+        try await stores.flows.advance(flow, from: .secondFactorRequired, to: .completed, at: clock.now())
         try await guesses.recordSuccess(scope, deviceHash: deviceHash, in: stores)
-    }
-
-    /// The methods a flow was opened with.
-    public static func methods(of flow: Flow) -> [SecondFactorMethod] {
-        (flow.payload["methods"] ?? "").split(separator: ",").compactMap { SecondFactorMethod(rawValue: String($0)) }
     }
 }

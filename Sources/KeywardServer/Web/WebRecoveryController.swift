@@ -104,13 +104,9 @@ struct WebRecoveryController {
     /// The page for where the recovery stands: the code form, the new-password form, or done.
     private func stepPage(id: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
                           notice: String?, method: String? = nil) async throws -> Response {
-        let (flow, resendAvailableAt, delivery) = try await services.recoveries.status(flowId: id)
-        if flow.state == RecoveryState.superseded.rawValue
-            || (flow.expiresAt <= services.clock.now() && flow.state != RecoveryState.completed.rawValue) {
-            throw KeywardError.recoveryExpired
-        }
-        switch RecoveryState(rawValue: flow.state) {
-        case .secondFactorRequired?:
+        let status = try await services.recoveries.status(flowId: id)
+        switch status.state {
+        case .secondFactorRequired:
             let pending = try await services.recoveries.secondFactor(flowId: id)
             var values = secondFactorPageValues(pending, sent: request.uri.queryParameters["sent"].map(String.init),
                                                 method: method, error: error, now: services.clock.now())
@@ -120,24 +116,24 @@ struct WebRecoveryController {
             values["purpose"] = "Your reset code was right. To protect your account, confirm with your second factor before choosing a new password."
             return pages.form("login-verify", "Confirm it's you", request: request, context: context, csrf: csrf,
                               values: values, error: error)
-        case .verified?:
+        case .verified:
             return pages.form("recover-password", "Choose a new password", request: request, context: context, csrf: csrf,
                               values: ["flowId": id, "policyNist": services.config.passwordPolicy == .nist,
                                        "holdHours": Int((services.config.holdAfterPasswordReset / 3600).rounded(.up)),
                                        "hasHold": services.config.holdAfterPasswordReset > 0],
                               error: error)
-        case .completed?:
+        case .completed:
             return Response.redirect(to: "/login?reset=1", type: .found)
         default:
             var values: [String: Any] = [
                 "flowId": id,
-                "destination": flow.identifier?.value ?? "",
-                "channelIsSMS": flow.identifier?.kind == .phone,
+                "destination": status.identifier?.value ?? "",
+                "channelIsSMS": status.identifier?.kind == .phone,
             ]
-            values.merge(resendCountdown(availableAt: resendAvailableAt, error: error, now: services.clock.now())) { $1 }
+            values.merge(resendCountdown(availableAt: status.resendAvailableAt, error: error, now: services.clock.now())) { $1 }
             if let notice { values["notice"] = notice }
-            if let delivery {
-                values["delivery"] = deliveryValues(delivery, channel: flow.identifier?.channel ?? .email, alternative: nil)
+            if let delivery = status.delivery {
+                values["delivery"] = deliveryValues(delivery, channel: status.identifier?.channel ?? .email, alternative: nil)
             }
             return pages.form("recover-code", "Enter your code", request: request, context: context, csrf: csrf,
                               values: values, error: error)

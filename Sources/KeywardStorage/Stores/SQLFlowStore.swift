@@ -12,7 +12,7 @@ struct SQLFlowStore: FlowStore {
             VALUES (\(bind: flow.id), \(bind: flow.kind.rawValue), \(bind: flow.state), \(bind: flow.accountId),
                     \(bind: flow.identifier?.kind.rawValue), \(bind: flow.identifier?.value),
                     \(bind: flow.createdAt.unixMilliseconds), \(bind: flow.updatedAt.unixMilliseconds),
-                    \(bind: flow.expiresAt.unixMilliseconds), \(bind: JSONText.encode(flow.payload)),
+                    \(bind: flow.expiresAt.unixMilliseconds), \(bind: flow.context),
                     \(bind: flow.passwordHash))
             """).run()
     }
@@ -44,7 +44,7 @@ struct SQLFlowStore: FlowStore {
                     state: try row.string("state"), accountId: try row.optionalString("account_id"),
                     identifier: identifier, createdAt: try row.date("created_at"),
                     updatedAt: try row.date("updated_at"), expiresAt: try row.date("expires_at"),
-                    payload: JSONText.decode(try row.string("payload")),
+                    context: try row.string("payload"),
                     passwordHash: try row.optionalString("password_hash"))
     }
 
@@ -57,10 +57,10 @@ struct SQLFlowStore: FlowStore {
     }
 
     func transition(id: String, from expected: String, to newState: String, at: Date,
-                    payload: [String: String]) async throws -> Bool {
+                    context: String) async throws -> Bool {
         !(try await sql.raw("""
             UPDATE flows SET state = \(bind: newState), updated_at = \(bind: at.unixMilliseconds),
-                             payload = \(bind: JSONText.encode(payload)), password_hash = NULL
+                             payload = \(bind: context), password_hash = NULL
             WHERE id = \(bind: id) AND state = \(bind: expected)
             RETURNING id
             """).all()).isEmpty

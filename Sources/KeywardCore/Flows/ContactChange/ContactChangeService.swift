@@ -42,23 +42,24 @@ public struct ContactChangeService: Sendable {
     private let authenticators: Authenticators
     private let guesses: GuessCounter
     private let reauthentication: ReauthenticationService
-    private let settings: SecuritySettingsService
+    private let effects: SecurityEffectsApplier
+    private let holds: ChangeHoldSettings
     private let clock: any KeywardClock
     /// How long the person has to enter the codes (default 10 minutes).
     public let flowLifetime: TimeInterval
 
-    static let waiting = "codes_sent"
-
     /// A service over the given parts.
     public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators, guesses: GuessCounter,
-                reauthentication: ReauthenticationService, settings: SecuritySettingsService, clock: any KeywardClock,
+                reauthentication: ReauthenticationService, effects: SecurityEffectsApplier, holds: ChangeHoldSettings,
+                clock: any KeywardClock,
                 flowLifetime: TimeInterval = 600) {
         self.database = database
         self.codes = codes
         self.authenticators = authenticators
         self.guesses = guesses
         self.reauthentication = reauthentication
-        self.settings = settings
+        self.effects = effects
+        self.holds = holds
         self.clock = clock
         self.flowLifetime = flowLifetime
     }
@@ -97,20 +98,18 @@ public struct ContactChangeService: Sendable {
         let needed = proofs
         let flow = try await database.transaction { stores in
             let now = clock.now()
-            var payload = ["new": new.value, "proofs": needed.map(\.rawValue).joined(separator: ",")]
-            payload["old"] = old?.value
-            let flow = Flow(id: SecureRandom.uuid(), kind: Self.flowKind(kind), state: Self.waiting,
-                            accountId: session.accountId, identifier: new, createdAt: now, updatedAt: now,
-                            expiresAt: now.addingTimeInterval(flowLifetime), payload: payload)
-            try await stores.flows.insert(flow)
-            _ = try await codes.send(for: flow, purpose: ContactProof.newCode.rawValue, to: new, reason: .newContact,
+            let flow = try await stores.flows.start(
+                ContactChangeFlow.self, id: SecureRandom.uuid(), state: .codesSent, accountId: session.accountId,
+                identifier: new, at: now, lifetime: flowLifetime,
+                context: ContactChangeFlow.Context(old: old?.value, proofs: FlowList(needed)))
+            _ = try await codes.send(for: flow.record, purpose: ContactProof.newCode.rawValue, to: new, reason: .newContact,
                                      origin: origin, in: stores)
             try await stores.audit.record(AuditEvent(
                 kind: .contactChangeStarted, outcome: .success, accountId: session.accountId, origin: origin, at: now,
-                details: ["flowId": flow.id, "kind": kind.rawValue, "proofs": payload["proofs"] ?? ""]))
+                details: ["flowId": flow.id, "kind": kind.rawValue, "proofs": Self.names(needed)]))
             return flow
         }
-        let next = try await sendDue(Array(targets.dropFirst()), flow: flow, origin: origin)
+        let next = try await sendDue(Array(targets.dropFirst()), flow: flow.record, origin: origin)
         return ContactChangeStarted(flowId: flow.id, verifyOld: proofs.contains(.oldCode), proofs: proofs,
                                     expiresAt: flow.expiresAt,
                                     resendAvailableAt: max(next ?? .distantPast, codes.resendAvailableAt(after: flow.createdAt)),
@@ -122,7 +121,7 @@ public struct ContactChangeService: Sendable {
     public func resend(session: Session, kind: Identifier.Kind, flowId: String, origin: RequestOrigin) async throws -> Date {
         let flow = try await waitingFlow(flowId, kind: kind, session: session)
         let targets = try await targets(of: flow, accountId: session.accountId)
-        if let next = try await sendDue(targets, flow: flow, origin: origin) { return next }
+        if let next = try await sendDue(targets, flow: flow.record, origin: origin) { return next }
         let now = clock.now()
         var earliest: Date?
         for target in targets {
@@ -161,7 +160,7 @@ public struct ContactChangeService: Sendable {
                        origin: RequestOrigin) async throws -> Identifier {
         let flow = try await waitingFlow(flowId, kind: kind, session: session)
         guard let new = flow.identifier else { throw KeywardError.flowNotFound }
-        let proofs = Self.proofs(of: flow)
+        let proofs = flow.context.proofs.values
         for proof in proofs where (entered[proof] ?? "").isEmpty {
             throw proof == .oldCode ? KeywardError.contactOldCodeRequired : KeywardError.contactCodeRequired(proof.rawValue)
         }
@@ -176,38 +175,36 @@ public struct ContactChangeService: Sendable {
             let value = entered[proof] ?? ""
             do {
                 if proof == .totpCode {
-                    try await checkAuthenticator(value, flow: flow, origin: origin)
+                    try await checkAuthenticator(value, flow: flow.record, origin: origin)
                 } else {
-                    checked.append(try await codes.check(value, flow: flow, purpose: proof.rawValue, origin: origin, in: stores))
+                    checked.append(try await codes.check(value, flow: flow.record, purpose: proof.rawValue, origin: origin,
+                                                         in: stores))
                 }
             } catch var failure as KeywardError where failure.isWrongGuess {
                 failure.details["field"] = .string(proof.rawValue)  // which of the codes was wrong
                 throw failure
             }
         }
-        let old = flow.payload["old"].map { Identifier(kind: kind, value: $0) }
+        let old = flow.context.old.map { Identifier(kind: kind, value: $0) }
         let codesToUse = checked
         return try await database.transaction { stores in
             let now = clock.now()
             for code in codesToUse { try await codes.consume(code, in: stores) }
-            guard try await stores.flows.transition(id: flow.id, from: Self.waiting, to: SecondFactorStep.completed, at: now)
-            else { throw KeywardError.flowCompleted }
+            try await stores.flows.advance(flow, from: .codesSent, to: .completed, at: now)
             guard try await stores.accounts.bindIdentifier(new, accountId: session.accountId, replacing: old, at: now) else {
                 throw KeywardError.identifierTaken
             }
-            try await stores.audit.record(AuditEvent(
-                kind: kind == .phone ? .phoneChanged : .emailChanged, outcome: .success, accountId: session.accountId,
-                origin: origin, at: now, details: ["flowId": flow.id, "replaced": old == nil ? "false" : "true",
-                                                   "proofs": flow.payload["proofs"] ?? ""]))
             let change: SecurityChange = switch (kind, old) {
             case (.phone, nil): .phoneAdded
             case (.phone, _): .phoneChanged
             case (.email, nil): .emailAdded
             case (.email, _): .emailChanged
             }
-            try await settings.secure(accountId: session.accountId, change: change,
-                                      hold: settings.holds.afterContactChange, also: old.map { [$0] } ?? [],
-                                      origin: origin, in: stores)
+            _ = try await effects.apply(SecurityEffects(
+                event: kind == .phone ? .phoneChanged : .emailChanged,
+                details: ["flowId": flow.id, "replaced": old == nil ? "false" : "true", "proofs": Self.names(proofs)],
+                hold: (change.rawValue, holds.afterContactChange), notice: .change(change), alsoTell: old.map { [$0] } ?? []),
+                accountId: session.accountId, origin: origin, in: stores)
             return new
         }
     }
@@ -235,14 +232,14 @@ public struct ContactChangeService: Sendable {
     }
 
     /// Where each code of the flow goes.
-    private func targets(of flow: Flow, accountId: String) async throws -> [(proof: ContactProof, identifier: Identifier)] {
+    private func targets(of flow: LoadedFlow<ContactChangeFlow>, accountId: String) async throws -> [(proof: ContactProof, identifier: Identifier)] {
         guard let new = flow.identifier else { throw KeywardError.flowNotFound }
         let bound = try await database.stores.accounts.identifiers(accountId: accountId).filter { $0.verifiedAt != nil }
         var targets: [(proof: ContactProof, identifier: Identifier)] = [(.newCode, new)]
-        for proof in Self.proofs(of: flow) {
+        for proof in flow.context.proofs.values {
             switch proof {
             case .oldCode:
-                if let old = flow.payload["old"] { targets.append((.oldCode, Identifier(kind: new.kind, value: old))) }
+                if let old = flow.context.old { targets.append((.oldCode, Identifier(kind: new.kind, value: old))) }
             case .otherCode:
                 if let other = bound.first(where: { $0.identifier.kind != new.kind })?.identifier {
                     targets.append((.otherCode, other))
@@ -254,21 +251,13 @@ public struct ContactChangeService: Sendable {
         return targets
     }
 
-    private func waitingFlow(_ id: String, kind: Identifier.Kind, session: Session) async throws -> Flow {
-        guard let flow = try await database.stores.flows.find(id: id), flow.kind == Self.flowKind(kind),
-              flow.accountId == session.accountId
-        else { throw KeywardError.flowNotFound }
-        if flow.state == SecondFactorStep.completed { throw KeywardError.flowCompleted }
-        if flow.state != Self.waiting || flow.expiresAt <= clock.now() { throw KeywardError.flowExpired }
-        return flow
+    private func waitingFlow(_ id: String, kind: Identifier.Kind, session: Session) async throws -> LoadedFlow<ContactChangeFlow> {
+        try await database.stores.flows.load(id, as: ContactChangeFlow.self, in: .codesSent, accountId: session.accountId,
+                                             matching: { $0.identifier?.kind == kind }, now: clock.now())
     }
 
-    /// The proofs the flow was opened with.
-    public static func proofs(of flow: Flow) -> [ContactProof] {
-        (flow.payload["proofs"] ?? "").split(separator: ",").compactMap { ContactProof(rawValue: String($0)) }
-    }
-
-    static func flowKind(_ kind: Identifier.Kind) -> Flow.Kind {
-        kind == .phone ? .phoneChange : .emailChange
+    /// The proofs' names, for the audit trail.
+    private static func names(_ proofs: [ContactProof]) -> String {
+        proofs.map(\.rawValue).joined(separator: ",")
     }
 }

@@ -159,11 +159,12 @@ public struct LoginService: Sendable {
             }
             // The right password is neither a failure nor yet a success: the second factor decides.
             try await guesses.release(scope, in: stores)
-            var payload = ["scope": scope.storedName]
-            payload["deviceHash"] = guesses.deviceHash(device.id)
-            payload["deviceName"] = device.name.map { String($0.prefix(100)) }
-            let challenge = try await step.open(kind: .login, accountId: account.id, identifier: identifier,
-                                                lifetime: flowLifetime, payload: payload, in: stores)
+            let deviceHash = guesses.deviceHash(device.id), deviceName = device.name.map { String($0.prefix(100)) }
+            let challenge = try await step.open(SignInFlow.self, accountId: account.id, identifier: identifier,
+                                                lifetime: flowLifetime, context: { methods in
+                SignInFlow.Context(scope: scope.storedName, deviceHash: deviceHash, deviceName: deviceName,
+                                   offered: FlowList(methods))
+            }, in: stores)
             try await stores.audit.record(AuditEvent(
                 kind: .secondFactorRequired, outcome: .success, accountId: account.id, origin: origin, at: now,
                 details: ["flowId": challenge.flowId, "methods": challenge.options.map(\.method.rawValue).joined(separator: ",")]))
@@ -175,7 +176,7 @@ public struct LoginService: Sendable {
     /// may be asked for. Throws the flow's errors, `second_factor.method_unavailable`,
     /// `code.resend_too_soon` or `rate_limited`.
     public func sendCode(flowId: String, channel: String, origin: RequestOrigin) async throws -> Date {
-        let flow = try await step.waitingFlow(id: flowId, kind: .login)
+        let flow = try await step.waitingFlow(flowId, as: SignInFlow.self)
         try await step.ensureNotLocked(Self.scope(of: flow))
         return try await step.sendCode(flow: flow, channel: channel, reason: .signIn, origin: origin)
     }
@@ -185,12 +186,12 @@ public struct LoginService: Sendable {
     /// `second_factor.method_invalid`/`_unavailable`, the code's or authenticator's errors, or
     /// `account.locked` when this failure (or an earlier one) locked the account.
     public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> LoginSucceeded {
-        let flow = try await step.waitingFlow(id: flowId, kind: .login)
+        let flow = try await step.waitingFlow(flowId, as: SignInFlow.self)
         guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
         let scope = Self.scope(of: flow)
         let proof = try await step.check(flow: flow, method: method, code: code, scope: scope, origin: origin)
         return try await database.transaction { stores in
-            let deviceHash = flow.payload["deviceHash"]
+            let deviceHash = flow.context.deviceHash
             let novelty = try await recognition.assess(accountId: accountId, deviceHash: deviceHash, origin: origin, in: stores)
             try await step.complete(flow, proof: proof, scope: scope, deviceHash: deviceHash, in: stores)
             try await recognition.remember(accountId: accountId, origin: origin, in: stores)
@@ -201,8 +202,8 @@ public struct LoginService: Sendable {
                 kind: .loginSucceeded, outcome: .success, accountId: accountId, origin: origin, at: clock.now(),
                 details: details))
             try await recognition.warnIfUnfamiliar(novelty, accountId: accountId, origin: origin,
-                                                   deviceName: flow.payload["deviceName"], in: stores)
-            let issued = try await sessions.issue(accountId: accountId, deviceName: flow.payload["deviceName"],
+                                                   deviceName: flow.context.deviceName, in: stores)
+            let issued = try await sessions.issue(accountId: accountId, deviceName: flow.context.deviceName,
                                                   origin: origin, reauthenticated: true, in: stores)
             return LoginSucceeded(accountId: accountId, session: issued)
         }
@@ -211,14 +212,14 @@ public struct LoginService: Sendable {
     /// The login flow `id` still waiting, with the options it offers and, for code methods, whether a
     /// code was sent and when the next may be. Throws `account.locked` once the account is locked.
     public func pending(flowId: String) async throws -> SecondFactorPending {
-        let flow = try await step.waitingFlow(id: flowId, kind: .login)
+        let flow = try await step.waitingFlow(flowId, as: SignInFlow.self)
         try await step.ensureNotLocked(Self.scope(of: flow))
         return try await step.pending(flow)
     }
 
     /// The guess scope the sign-in's password was counted in, which its second factor counts in too.
-    private static func scope(of flow: Flow) -> GuessScope {
-        GuessScope(accountId: flow.accountId ?? "", storedName: flow.payload["scope"])
+    private static func scope(of flow: LoadedFlow<SignInFlow>) -> GuessScope {
+        GuessScope(accountId: flow.accountId ?? "", storedName: flow.context.scope)
     }
 
     /// Runs a rate-limit check, auditing a refusal.

@@ -37,8 +37,10 @@ public struct ReauthenticationService: Sendable {
         try await checkPassword(accountId: session.accountId, password: password, origin: origin)
         return try await database.transaction { stores in
             try await guesses.release(.account(accountId: session.accountId), in: stores)
-            return try await step.open(kind: .reauthentication, accountId: session.accountId, identifier: nil,
-                                       lifetime: flowLifetime, payload: ["sessionId": session.id], in: stores)
+            return try await step.open(ReauthenticationFlow.self, accountId: session.accountId, identifier: nil,
+                                       lifetime: flowLifetime, context: { methods in
+                ReauthenticationFlow.Context(sessionId: session.id, offered: FlowList(methods))
+            }, in: stores)
         }
     }
 
@@ -118,9 +120,9 @@ public struct ReauthenticationService: Sendable {
         try await guesses.release(.account(accountId: accountId), in: database.stores)
     }
 
-    private func flow(_ id: String, of session: Session) async throws -> Flow {
-        let flow = try await step.waitingFlow(id: id, kind: .reauthentication, accountId: session.accountId)
-        guard flow.payload["sessionId"] == session.id else { throw KeywardError.flowNotFound }
+    private func flow(_ id: String, of session: Session) async throws -> LoadedFlow<ReauthenticationFlow> {
+        let flow = try await step.waitingFlow(id, as: ReauthenticationFlow.self, accountId: session.accountId)
+        guard flow.context.sessionId == session.id else { throw KeywardError.flowNotFound }
         return flow
     }
 }

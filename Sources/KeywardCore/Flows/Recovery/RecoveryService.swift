@@ -14,7 +14,7 @@ public struct RecoveryService: Sendable {
     private let codes: OneTimeCodes
     private let step: SecondFactorStep
     private let guesses: GuessCounter
-    private let queue: MessageQueue
+    private let effects: SecurityEffectsApplier
     private let clock: any KeywardClock
     /// Whether an unknown identifier is told so.
     public let revealAccountExistence: Bool
@@ -25,7 +25,7 @@ public struct RecoveryService: Sendable {
 
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
-                codes: OneTimeCodes, step: SecondFactorStep, guesses: GuessCounter, queue: MessageQueue,
+                codes: OneTimeCodes, step: SecondFactorStep, guesses: GuessCounter, effects: SecurityEffectsApplier,
                 clock: any KeywardClock, revealAccountExistence: Bool, holdAfterReset: TimeInterval = 24 * 3600,
                 flowLifetime: TimeInterval = 1800) {
         self.database = database
@@ -34,7 +34,7 @@ public struct RecoveryService: Sendable {
         self.codes = codes
         self.step = step
         self.guesses = guesses
-        self.queue = queue
+        self.effects = effects
         self.clock = clock
         self.revealAccountExistence = revealAccountExistence
         self.holdAfterReset = holdAfterReset
@@ -56,11 +56,10 @@ public struct RecoveryService: Sendable {
         }
         return try await database.transaction { stores in
             let now = clock.now()
-            let flow = Flow(id: SecureRandom.uuid(), kind: .recovery, state: RecoveryState.codeSent.rawValue,
-                            accountId: account?.id, identifier: identifier, createdAt: now, updatedAt: now,
-                            expiresAt: now.addingTimeInterval(flowLifetime), payload: [:])
-            try await stores.flows.insert(flow)
-            let resendAt = try await codes.send(for: flow, to: identifier, reason: .recovery, origin: origin,
+            let flow = try await stores.flows.start(RecoveryFlow.self, id: SecureRandom.uuid(), state: .codeSent,
+                                                    accountId: account?.id, identifier: identifier, at: now,
+                                                    lifetime: flowLifetime, context: RecoveryFlow.Context())
+            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .recovery, origin: origin,
                                                 in: stores, deliver: account != nil)
             if let account {
                 try await stores.audit.record(AuditEvent(
@@ -77,7 +76,7 @@ public struct RecoveryService: Sendable {
         guard let identifier = flow.identifier else { throw KeywardError.recoveryNotFound }
         try await codes.checkSendLimits(to: identifier, accountId: flow.accountId, origin: origin, in: database)
         return try await database.transaction { stores in
-            let resendAt = try await codes.send(for: flow, to: identifier, reason: .recovery, origin: origin,
+            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .recovery, origin: origin,
                                                 in: stores, deliver: flow.accountId != nil)
             return RecoveryStarted(flowId: flow.id, channel: identifier.channel, resendAvailableAt: resendAt)
         }
@@ -88,7 +87,7 @@ public struct RecoveryService: Sendable {
     public func verify(flowId: String, code entered: String, origin: RequestOrigin) async throws -> RecoveryState {
         let flow = try await flow(flowId, expecting: .codeSent)
         let code: VerificationCode = try await counted(flow, origin: origin) {
-            try await codes.check(entered, flow: flow, origin: origin, in: database.stores)
+            try await codes.check(entered, flow: flow.record, origin: origin, in: database.stores)
         }
         // A flow for an unknown identifier: its code reached nobody, so no entry can be right.
         guard let accountId = flow.accountId else { throw KeywardError.codeInvalid(attemptsRemaining: 0) }
@@ -121,9 +120,8 @@ public struct RecoveryService: Sendable {
         return try await database.transaction { stores in
             let now = clock.now()
             try await step.consume(proof, in: stores)
-            guard try await stores.flows.transition(id: flow.id, from: RecoveryState.secondFactorRequired.rawValue,
-                                                    to: RecoveryState.verified.rawValue, at: now)
-            else { throw KeywardError.recoveryAlreadyVerified }
+            try await stores.flows.advance(flow, from: .secondFactorRequired, to: .verified, at: now,
+                                           lost: KeywardError.recoveryAlreadyVerified)
             if let subject = flow.identifier?.value {
                 try await guesses.reset(.recovery(identifier: subject), in: stores)
             }
@@ -136,7 +134,7 @@ public struct RecoveryService: Sendable {
 
     /// Runs one check of a recovery, counted first toward the identifier's recovery failures (not
     /// reset by a new code); a wrong entry at the limit pauses recovery with `recovery.locked`.
-    private func counted<T: Sendable>(_ flow: Flow, origin: RequestOrigin, _ check: () async throws -> T) async throws -> T {
+    private func counted<T: Sendable>(_ flow: LoadedFlow<RecoveryFlow>, origin: RequestOrigin, _ check: () async throws -> T) async throws -> T {
         guard let subject = flow.identifier?.value else { throw KeywardError.recoveryNotFound }
         // Counted per identifier, for real and unknown identifiers alike, so the answers never differ.
         return try await guesses.guess(.recovery(identifier: subject), origin: origin, in: database, check)
@@ -156,57 +154,35 @@ public struct RecoveryService: Sendable {
         let newHash = try await passwords.hash(newPassword)
         return try await database.transaction { stores in
             let now = clock.now()
-            guard try await stores.flows.transition(id: flow.id, from: RecoveryState.verified.rawValue,
-                                                    to: RecoveryState.completed.rawValue, at: now)
-            else { throw KeywardError.recoveryCompleted }
+            try await stores.flows.advance(flow, from: .verified, to: .completed, at: now)
             try await stores.accounts.updatePasswordHash(accountId: accountId, passwordHash: newHash)
             // Every other recovery still open for the account ends: none may change the password again.
-            for state in [RecoveryState.codeSent, .secondFactorRequired, .verified] {
-                try await stores.flows.transitionOthers(accountId: accountId, kind: .recovery, except: flow.id,
-                                                        from: state.rawValue, to: RecoveryState.superseded.rawValue, at: now)
-            }
-            let revoked = try await stores.sessions.revokeAll(accountId: accountId, keeping: nil, at: now)
-            if try await stores.guesses.clearAll(accountId: accountId, now: now) {
-                try await stores.audit.record(AuditEvent(
-                    kind: .lockLifted, outcome: .success, accountId: accountId, origin: origin, at: now,
-                    details: ["reason": "password.reset"]))
-            }
-            var holds: [SecurityHold] = []
-            if holdAfterReset > 0 {
-                let hold = SecurityHold(id: SecureRandom.uuid(), accountId: accountId, kind: SecurityHold.withdrawal,
-                                        reason: "password.reset", placedAt: now, until: now.addingTimeInterval(holdAfterReset))
-                try await stores.holds.place(hold)
-                try await stores.audit.record(AuditEvent(
-                    kind: .holdPlaced, outcome: .success, accountId: accountId, origin: origin, at: now,
-                    details: ["kind": hold.kind, "reason": hold.reason, "until": ISO8601.string(hold.until)]))
-                holds.append(hold)
-            }
-            let bindings = try await stores.accounts.identifiers(accountId: accountId)
-            for binding in bindings {
-                _ = try await stores.guesses.clear(.recovery(identifier: binding.identifier.value), now: now)
-            }
-            try await queue.notifyAll(accountId: accountId, in: stores) { identifier in
-                queue.composer.passwordResetNotice(at: now, ip: origin.ip, holdUntil: holds.first?.until, to: identifier)
-            }
-            try await stores.audit.record(AuditEvent(
-                kind: .recoveryFinished, outcome: .success, accountId: accountId, origin: origin, at: now,
-                details: ["flowId": flow.id, "sessionsRevoked": String(revoked)]))
-            return RecoveryCompleted(accountId: accountId, sessionsRevoked: revoked, holds: holds)
+            try await stores.flows.supersede(RecoveryFlow.self, accountId: accountId, except: flow.id,
+                                             from: [.codeSent, .secondFactorRequired, .verified], to: .superseded, at: now)
+            let applied = try await effects.apply(SecurityEffects(
+                event: .recoveryFinished, details: ["flowId": flow.id], revocation: .all, liftsLocks: true,
+                hold: ("password.reset", holdAfterReset), notice: .passwordReset), accountId: accountId, origin: origin, in: stores)
+            return RecoveryCompleted(accountId: accountId, sessionsRevoked: applied.sessionsRevoked, holds: applied.holds)
         }
     }
 
-    /// The recovery flow `id` with its resend time and where its newest code's delivery stands, for pages.
-    public func status(flowId: String) async throws -> (flow: Flow, resendAvailableAt: Date, delivery: OutboxDelivery?) {
-        guard let flow = try await database.stores.flows.find(id: flowId), flow.kind == .recovery else {
-            throw KeywardError.recoveryNotFound
+    /// Where the recovery `id` stands, with its resend time and where its newest code's delivery
+    /// stands, for pages. Throws `recovery.not_found`, or `recovery.expired` for one that can no
+    /// longer finish.
+    public func status(flowId: String) async throws -> RecoveryStatus {
+        let flow = try await database.stores.flows.find(flowId, as: RecoveryFlow.self)
+        if flow.state == .superseded || (flow.expiresAt <= clock.now() && flow.state != .completed) {
+            throw KeywardError.recoveryExpired
         }
         let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
         var delivery: OutboxDelivery?
         if let latest { delivery = try await database.stores.outbox.delivery(id: latest.id) }
-        return (flow, codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt), delivery)
+        return RecoveryStatus(state: flow.state, identifier: flow.identifier,
+                              resendAvailableAt: codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt),
+                              delivery: delivery)
     }
 
-    private func accept(flow: Flow, accountId: String, code: VerificationCode, origin: RequestOrigin) async throws -> RecoveryState {
+    private func accept(flow: LoadedFlow<RecoveryFlow>, accountId: String, code: VerificationCode, origin: RequestOrigin) async throws -> RecoveryState {
         try await database.transaction { stores in
             let now = clock.now()
             try await codes.consume(code, in: stores)
@@ -215,11 +191,9 @@ public struct RecoveryService: Sendable {
             let options = policy.authenticator ? policy.required
                 : policy.required.filter { $0.method.channel != flow.identifier?.channel }
             let next: RecoveryState = options.isEmpty ? .verified : .secondFactorRequired
-            var payload = flow.payload
-            payload["methods"] = options.map(\.method.rawValue).joined(separator: ",")
-            guard try await stores.flows.transition(id: flow.id, from: RecoveryState.codeSent.rawValue,
-                                                    to: next.rawValue, at: now, payload: payload)
-            else { throw KeywardError.recoveryAlreadyVerified }
+            try await stores.flows.advance(flow, from: .codeSent, to: next,
+                                           context: RecoveryFlow.Context(methods: options.map(\.method)), at: now,
+                                           lost: KeywardError.recoveryAlreadyVerified)
             if let subject = flow.identifier?.value {
                 try await guesses.reset(.recovery(identifier: subject), in: stores)
             }
@@ -231,19 +205,7 @@ public struct RecoveryService: Sendable {
     }
 
     /// The recovery flow `id` if it is in `state` and not expired; otherwise the error saying why.
-    private func flow(_ id: String, expecting state: RecoveryState) async throws -> Flow {
-        guard let flow = try await database.stores.flows.find(id: id), flow.kind == .recovery else {
-            throw KeywardError.recoveryNotFound
-        }
-        let current = RecoveryState(rawValue: flow.state)
-        if current == .completed { throw KeywardError.recoveryCompleted }
-        if current == .superseded { throw KeywardError.recoveryExpired }
-        if flow.expiresAt <= clock.now() { throw KeywardError.recoveryExpired }
-        if current == state { return flow }
-        switch (state, current) {
-        case (.verified, .secondFactorRequired): throw KeywardError.recoverySecondFactorRequired
-        case (.verified, _), (.secondFactorRequired, .codeSent): throw KeywardError.recoveryNotVerified
-        default: throw KeywardError.recoveryAlreadyVerified
-        }
+    private func flow(_ id: String, expecting state: RecoveryState) async throws -> LoadedFlow<RecoveryFlow> {
+        try await database.stores.flows.load(id, as: RecoveryFlow.self, in: state, now: clock.now())
     }
 }

@@ -18,6 +18,55 @@ public enum RecoveryState: String, Sendable {
     case superseded
 }
 
+/// A password recovery as a flow kind.
+public enum RecoveryFlow: FlowKind {
+    /// What a recovery remembers: once its code is right, the second factors it then accepts.
+    public struct Context: SecondFactorContext, Equatable {
+        /// The methods offered for the second factor; none before the code step.
+        public var offered: FlowList<SecondFactorMethod>?
+
+        /// A context offering `methods`.
+        public init(methods: [SecondFactorMethod] = []) {
+            offered = methods.isEmpty ? nil : FlowList(methods)
+        }
+
+        /// The methods offered.
+        public var methods: [SecondFactorMethod] { offered?.values ?? [] }
+
+        enum CodingKeys: String, CodingKey {
+            case offered = "methods"
+        }
+    }
+
+    public typealias State = RecoveryState
+    public static let kind = Flow.Kind.recovery
+    public static let completedState = RecoveryState.completed
+    public static let errors = FlowErrors(notFound: .recoveryNotFound, expired: .recoveryExpired,
+                                          completed: .recoveryCompleted)
+
+    /// A superseded recovery is over; otherwise the answer says which step comes first.
+    public static func wrongState(expected: RecoveryState, actual: RecoveryState) -> KeywardError {
+        switch (expected, actual) {
+        case (_, .superseded): .recoveryExpired
+        case (.verified, .secondFactorRequired): .recoverySecondFactorRequired
+        case (.verified, _), (.secondFactorRequired, .codeSent): .recoveryNotVerified
+        default: .recoveryAlreadyVerified
+        }
+    }
+}
+
+/// Where a recovery stands, for pages.
+public struct RecoveryStatus: Sendable {
+    /// The state.
+    public let state: RecoveryState
+    /// The identifier the code went to.
+    public let identifier: Identifier?
+    /// When another code may be asked for.
+    public let resendAvailableAt: Date
+    /// Where the newest code's delivery stands.
+    public let delivery: OutboxDelivery?
+}
+
 /// What a started recovery tells the client.
 public struct RecoveryStarted: Sendable, Equatable {
     /// The flow id.

@@ -59,15 +59,15 @@ public struct RegistrationService: Sendable {
             let now = clock.now()
             let account = try await stores.accounts.findOrCreatePending(identifier: identifier, at: now)
             guard account.status == .pending else { throw KeywardError.identifierTaken }
-            let flow = Flow(
-                id: SecureRandom.uuid(), kind: .registration, state: RegistrationState.pendingVerification.rawValue,
-                accountId: account.id, identifier: identifier, createdAt: now, updatedAt: now,
-                expiresAt: now.addingTimeInterval(flowLifetime), payload: [:], passwordHash: passwordHash)
-            try await stores.flows.insert(flow)
+            let flow = try await stores.flows.start(
+                RegistrationFlow.self, id: SecureRandom.uuid(), state: .pendingVerification, accountId: account.id,
+                identifier: identifier, at: now, lifetime: flowLifetime, context: RegistrationFlow.Context(),
+                passwordHash: passwordHash)
             try await stores.audit.record(AuditEvent(
                 kind: .registrationStarted, outcome: .success, accountId: account.id, origin: origin, at: now,
                 details: ["flowId": flow.id, "channel": identifier.channel.rawValue]))
-            let resendAt = try await codes.send(for: flow, to: identifier, reason: .registration, origin: origin, in: stores)
+            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .registration, origin: origin,
+                                                in: stores)
             return RegistrationStarted(registrationId: flow.id, status: .pendingVerification,
                                        channel: identifier.channel, resendAvailableAt: resendAt)
         }
@@ -83,8 +83,7 @@ public struct RegistrationService: Sendable {
     private func resumable(accountId: String, identifier: Identifier, password: String,
                            origin: RequestOrigin) async throws -> RegistrationStarted? {
         let stores = database.stores
-        guard let flow = try await stores.flows.newest(accountId: accountId, kind: .registration,
-                                                       state: RegistrationState.pendingVerification.rawValue),
+        guard let flow = try await stores.flows.newest(RegistrationFlow.self, accountId: accountId, in: .pendingVerification),
               flow.expiresAt > clock.now(),
               let latest = try await stores.codes.latest(flowId: flow.id, purpose: nil),
               let stored = Self.pendingPasswordHash(of: flow)
@@ -108,8 +107,8 @@ public struct RegistrationService: Sendable {
 
     /// The password hash a pending registration will set. Registrations begun before the hash had
     /// a column of its own kept it in the payload.
-    private static func pendingPasswordHash(of flow: Flow) -> String? {
-        flow.passwordHash ?? flow.payload["passwordHash"]
+    private static func pendingPasswordHash(of flow: LoadedFlow<RegistrationFlow>) -> String? {
+        flow.record.passwordHash ?? flow.context.passwordHash
     }
 
     /// Sends a new code for a pending registration; throws `code.resend_too_soon` within the resend interval.
@@ -118,7 +117,8 @@ public struct RegistrationService: Sendable {
         guard let identifier = flow.identifier else { throw KeywardError.registrationNotFound }
         try await codes.checkSendLimits(to: identifier, accountId: nil, origin: origin, in: database)
         return try await database.transaction { stores in
-            let resendAt = try await codes.send(for: flow, to: identifier, reason: .registration, origin: origin, in: stores)
+            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .registration, origin: origin,
+                                                in: stores)
             return RegistrationStarted(registrationId: flow.id, status: .pendingVerification,
                                        channel: identifier.channel, resendAvailableAt: resendAt)
         }
@@ -126,7 +126,8 @@ public struct RegistrationService: Sendable {
 
     /// The current state of a registration, for pages that show it: when another code may be
     /// asked for and where the newest code's delivery stands.
-    public func status(registrationId: String) async throws -> (flow: Flow, resendAvailableAt: Date, delivery: OutboxDelivery?) {
+    public func status(registrationId: String) async throws -> (flow: LoadedFlow<RegistrationFlow>, resendAvailableAt: Date,
+                                                                 delivery: OutboxDelivery?) {
         let flow = try await pendingFlow(registrationId)
         let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
         let resendAt = codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt)
@@ -140,23 +141,19 @@ public struct RegistrationService: Sendable {
     public func verify(registrationId: String, code entered: String, deviceName: String?,
                        origin: RequestOrigin) async throws -> RegistrationCompleted {
         let flow = try await pendingFlow(registrationId)
-        let code = try await codes.check(entered, flow: flow, origin: origin, in: database.stores)
+        let code = try await codes.check(entered, flow: flow.record, origin: origin, in: database.stores)
         guard let accountId = flow.accountId, let identifier = flow.identifier,
               let passwordHash = Self.pendingPasswordHash(of: flow)
         else { throw KeywardError.registrationNotFound }
         return try await database.transaction { stores in
             let now = clock.now()
             try await codes.consume(code, in: stores)
-            guard try await stores.flows.transition(
-                id: flow.id, from: RegistrationState.pendingVerification.rawValue,
-                to: RegistrationState.completed.rawValue, at: now)
-            else { throw KeywardError.registrationCompleted }
+            try await stores.flows.advance(flow, from: .pendingVerification, to: .completed, at: now)
             guard try await stores.accounts.activate(accountId: accountId, identifier: identifier,
                                                      passwordHash: passwordHash, at: now)
             else { throw KeywardError.identifierTaken }
-            try await stores.flows.transitionOthers(
-                accountId: accountId, kind: .registration, except: flow.id,
-                from: RegistrationState.pendingVerification.rawValue, to: RegistrationState.superseded.rawValue, at: now)
+            try await stores.flows.supersede(RegistrationFlow.self, accountId: accountId, except: flow.id,
+                                             from: [.pendingVerification], to: .superseded, at: now)
             try await stores.audit.record(AuditEvent(
                 kind: .registrationCompleted, outcome: .success, accountId: accountId, origin: origin, at: now,
                 details: ["flowId": flow.id]))
@@ -168,16 +165,7 @@ public struct RegistrationService: Sendable {
     }
 
     /// The registration flow `id` if it can still advance; throws the error that says why not.
-    private func pendingFlow(_ id: String) async throws -> Flow {
-        guard let flow = try await database.stores.flows.find(id: id), flow.kind == .registration else {
-            throw KeywardError.registrationNotFound
-        }
-        switch RegistrationState(rawValue: flow.state) {
-        case .pendingVerification?: break
-        case .completed?: throw KeywardError.registrationCompleted
-        case .superseded?, nil: throw KeywardError.registrationExpired
-        }
-        if flow.expiresAt <= clock.now() { throw KeywardError.registrationExpired }
-        return flow
+    private func pendingFlow(_ id: String) async throws -> LoadedFlow<RegistrationFlow> {
+        try await database.stores.flows.load(id, as: RegistrationFlow.self, in: .pendingVerification, now: clock.now())
     }
 }

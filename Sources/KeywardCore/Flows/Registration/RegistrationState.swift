@@ -10,6 +10,25 @@ public enum RegistrationState: String, Sendable {
     case superseded
 }
 
+/// A registration as a flow kind.
+public enum RegistrationFlow: FlowKind {
+    /// What a registration remembers. The password hash it will set has a column of its own,
+    /// erased by the flow's first transition; registrations begun before that kept it here.
+    public struct Context: Codable, Sendable, Equatable {
+        /// Read from registrations begun before the hash had its own column; never written.
+        public let passwordHash: String?
+
+        /// The context of a new registration.
+        public init() { passwordHash = nil }
+    }
+
+    public typealias State = RegistrationState
+    public static let kind = Flow.Kind.registration
+    public static let completedState = RegistrationState.completed
+    public static let errors = FlowErrors(notFound: .registrationNotFound, expired: .registrationExpired,
+                                          completed: .registrationCompleted)
+}
+
 /// What a started (or resumed) registration tells the client.
 public struct RegistrationStarted: Sendable, Equatable {
     /// The flow id, used to verify and to resend.

@@ -13,6 +13,7 @@ public struct SecuritySettingsService: Sendable {
     private let reauthentication: ReauthenticationService
     private let step: SecondFactorStep
     private let queue: MessageQueue
+    private let effects: SecurityEffectsApplier
     private let clock: any KeywardClock
     /// The holds placed after changes.
     public let holds: ChangeHoldSettings
@@ -20,7 +21,7 @@ public struct SecuritySettingsService: Sendable {
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
                 authenticators: Authenticators, reauthentication: ReauthenticationService, step: SecondFactorStep,
-                queue: MessageQueue, clock: any KeywardClock, holds: ChangeHoldSettings) {
+                queue: MessageQueue, effects: SecurityEffectsApplier, clock: any KeywardClock, holds: ChangeHoldSettings) {
         self.database = database
         self.passwords = passwords
         self.policy = policy
@@ -28,6 +29,7 @@ public struct SecuritySettingsService: Sendable {
         self.reauthentication = reauthentication
         self.step = step
         self.queue = queue
+        self.effects = effects
         self.clock = clock
         self.holds = holds
     }
@@ -74,17 +76,12 @@ public struct SecuritySettingsService: Sendable {
         if case .match = try await passwords.verify(new, against: stored) { throw KeywardError.passwordReused }
         let newHash = try await passwords.hash(new)
         return try await database.transaction { stores in
-            let now = clock.now()
             try await stores.guesses.resetFailures(.account(accountId: accountId))
             try await stores.accounts.updatePasswordHash(accountId: accountId, passwordHash: newHash)
-            let revoked = keepOtherSessions ? 0
-                : try await stores.sessions.revokeAll(accountId: accountId, keeping: session.id, at: now)
-            try await stores.audit.record(AuditEvent(
-                kind: .passwordChanged, outcome: .success, accountId: accountId, origin: origin, at: now,
-                details: ["sessionsRevoked": String(revoked)]))
-            try await secure(accountId: accountId, change: .passwordChanged, hold: holds.afterPasswordChange,
-                             origin: origin, in: stores)
-            return revoked
+            return try await effects.apply(SecurityEffects(
+                event: .passwordChanged, revocation: keepOtherSessions ? nil : .allExcept(sessionId: session.id),
+                hold: (SecurityChange.passwordChanged.rawValue, holds.afterPasswordChange), notice: .change(.passwordChanged)),
+                accountId: accountId, origin: origin, in: stores).sessionsRevoked
         }
     }
 
@@ -131,10 +128,8 @@ public struct SecuritySettingsService: Sendable {
             guard try await stores.authenticators.activate(id: pending.id, accountId: session.accountId, at: clock.now()) else {
                 throw KeywardError.authenticatorNotPending
             }
-            try await stores.audit.record(AuditEvent(
-                kind: .authenticatorBound, outcome: .success, accountId: session.accountId, origin: origin, at: clock.now()))
-            try await secure(accountId: session.accountId, change: .authenticatorBound, hold: holds.afterAuthenticatorChange,
-                             origin: origin, in: stores)
+            try await secure(.authenticatorBound, event: .authenticatorBound, hold: holds.afterAuthenticatorChange,
+                             accountId: session.accountId, origin: origin, in: stores)
         }
     }
 
@@ -146,10 +141,8 @@ public struct SecuritySettingsService: Sendable {
                 throw KeywardError.authenticatorNotBound
             }
             _ = try await stores.authenticators.removeAll(accountId: session.accountId)
-            try await stores.audit.record(AuditEvent(
-                kind: .authenticatorRemoved, outcome: .success, accountId: session.accountId, origin: origin, at: clock.now()))
-            try await secure(accountId: session.accountId, change: .authenticatorRemoved, hold: holds.afterAuthenticatorChange,
-                             origin: origin, in: stores)
+            try await secure(.authenticatorRemoved, event: .authenticatorRemoved, hold: holds.afterAuthenticatorChange,
+                             accountId: session.accountId, origin: origin, in: stores)
         }
     }
 
@@ -160,28 +153,16 @@ public struct SecuritySettingsService: Sendable {
         let sealed = try queue.seal(antiPhishingCode: code, accountId: session.accountId)
         try await database.transaction { stores in
             try await stores.accounts.setAntiPhishingCode(accountId: session.accountId, sealed: sealed)
-            try await stores.audit.record(AuditEvent(
-                kind: .antiPhishingCodeSet, outcome: .success, accountId: session.accountId, origin: origin, at: clock.now()))
-            try await secure(accountId: session.accountId, change: .antiPhishingCodeSet, hold: 0, origin: origin, in: stores)
+            try await secure(.antiPhishingCodeSet, event: .antiPhishingCodeSet, hold: 0, accountId: session.accountId,
+                             origin: origin, in: stores)
         }
     }
 
-    /// After a change: places the hold (if any) and tells every channel, in the change's transaction.
-    func secure(accountId: String, change: SecurityChange, hold duration: TimeInterval, also extra: [Identifier] = [],
-                origin: RequestOrigin, in stores: any KeywardStores) async throws {
-        let now = clock.now()
-        var until: Date?
-        if duration > 0 {
-            let hold = SecurityHold(id: SecureRandom.uuid(), accountId: accountId, kind: SecurityHold.withdrawal,
-                                    reason: change.rawValue, placedAt: now, until: now.addingTimeInterval(duration))
-            try await stores.holds.place(hold)
-            try await stores.audit.record(AuditEvent(
-                kind: .holdPlaced, outcome: .success, accountId: accountId, origin: origin, at: now,
-                details: ["kind": hold.kind, "reason": hold.reason, "until": ISO8601.string(hold.until)]))
-            until = hold.until
-        }
-        try await queue.notifyAll(accountId: accountId, also: extra, in: stores) { identifier in
-            queue.composer.securityChangeNotice(change, at: now, ip: origin.ip, holdUntil: until, to: identifier)
-        }
+    /// Applies a settings change's effects: its audit event, the hold (if any) and the notice on
+    /// every channel, in the change's transaction.
+    private func secure(_ change: SecurityChange, event: AuditEvent.Kind, hold duration: TimeInterval, accountId: String,
+                        origin: RequestOrigin, in stores: any KeywardStores) async throws {
+        _ = try await effects.apply(SecurityEffects(event: event, hold: (change.rawValue, duration), notice: .change(change)),
+                                    accountId: accountId, origin: origin, in: stores)
     }
 }

@@ -1,0 +1,52 @@
+/// A sign-in whose password was right, waiting for its second factor.
+public enum SignInFlow: FlowKind {
+    /// What a sign-in remembers between its steps.
+    public struct Context: SecondFactorContext, Equatable {
+        /// The guess scope its password was counted in (``GuessScope/storedName``), which its second
+        /// factor counts in too.
+        public var scope: String?
+        /// The keyed hash of the device's id, remembered as known once the sign-in completes.
+        public var deviceHash: String?
+        /// The name the person gave the device.
+        public var deviceName: String?
+        /// The methods offered.
+        public var offered: FlowList<SecondFactorMethod>
+
+        /// The methods offered.
+        public var methods: [SecondFactorMethod] { offered.values }
+
+        enum CodingKeys: String, CodingKey {
+            case scope, deviceHash, deviceName
+            case offered = "methods"
+        }
+    }
+
+    public typealias State = SecondFactorState
+    public static let kind = Flow.Kind.login
+    public static let completedState = SecondFactorState.completed
+    public static let errors = FlowErrors.flow
+}
+
+/// Password and second factor entered again by a signed-in session, waiting for the second factor.
+public enum ReauthenticationFlow: FlowKind {
+    /// What a re-authentication remembers.
+    public struct Context: SecondFactorContext, Equatable {
+        /// The session that is re-authenticating; no other may finish the flow.
+        public var sessionId: String?
+        /// The methods offered.
+        public var offered: FlowList<SecondFactorMethod>
+
+        /// The methods offered.
+        public var methods: [SecondFactorMethod] { offered.values }
+
+        enum CodingKeys: String, CodingKey {
+            case sessionId
+            case offered = "methods"
+        }
+    }
+
+    public typealias State = SecondFactorState
+    public static let kind = Flow.Kind.reauthentication
+    public static let completedState = SecondFactorState.completed
+    public static let errors = FlowErrors.flow
+}
