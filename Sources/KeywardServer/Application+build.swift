@@ -110,8 +110,12 @@ private func assemble(
     let guesses = GuessCounter(hasher: hasher, clock: clock, settings: config.lockout,
                                maxRecoveryFailures: config.recoveryMaxCodeFailures, queue: queue)
     let authenticators = Authenticators(sealer: sealer, clock: clock, settings: config.effectiveAuthenticator)
-    let step = SecondFactorStep(database: database, codes: codes, authenticators: authenticators, guesses: guesses,
-                                clock: clock)
+    let credentials = CredentialMethods([
+        AuthenticatorCredential(authenticators: authenticators),
+        CodeCredential(channel: .email, codes: codes),
+        CodeCredential(channel: .sms, codes: codes),
+    ])
+    let step = SecondFactorStep(database: database, codes: codes, credentials: credentials, guesses: guesses, clock: clock)
     let effects = SecurityEffectsApplier(queue: queue, clock: clock)
     let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)
     let registrations = RegistrationService(
@@ -132,7 +136,7 @@ private func assemble(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         authenticators: authenticators, reauthentication: reauthentication, step: step, queue: queue, effects: effects,
         clock: clock, holds: config.changeHolds)
-    let contacts = ContactChangeService(database: database, codes: codes, authenticators: authenticators, guesses: guesses,
+    let contacts = ContactChangeService(database: database, codes: codes, credentials: credentials, guesses: guesses,
                                         reauthentication: reauthentication, effects: effects,
                                         holds: config.changeHolds, clock: clock,
                                         flowLifetime: config.loginFlowLifetime)

@@ -44,11 +44,8 @@ public struct SecondFactorOption: Sendable, Equatable {
     }
 }
 
-/// Which factors an account has bound and which it must present at sign-in.
-///
-/// The rule: an account with an authenticator signs in with it; an account without one confirms a
-/// code sent to its verified email address or phone number. Every active account therefore has a
-/// second step, since registration verifies at least one identifier.
+/// Which factors an account has bound; ``SecondFactorStep/required(for:)`` says which it must
+/// present at sign-in.
 public struct LoginPolicy: Sendable, Equatable {
     /// The verified email address, if bound.
     public let email: Identifier?
@@ -71,17 +68,16 @@ public struct LoginPolicy: Sendable, Equatable {
                   authenticator: authenticator)
     }
 
+    /// The account's factors as stored now.
+    public static func load(accountId: String, in stores: any KeywardStores) async throws -> LoginPolicy {
+        let identifiers = try await stores.accounts.identifiers(accountId: accountId)
+        let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active)
+        return LoginPolicy(identifiers: identifiers, authenticator: authenticator != nil)
+    }
+
     /// The identifier a code for `channel` goes to.
     public func destination(for channel: DeliveryChannel) -> Identifier? {
         channel == .email ? email : phone
-    }
-
-    /// The methods accepted at the second step, in the order pages offer them.
-    public var required: [SecondFactorOption] {
-        if authenticator { return [SecondFactorOption(method: .totp, destination: nil)] }
-        return [email, phone].compactMap { identifier in
-            identifier.map { SecondFactorOption(method: SecondFactorMethod(channel: $0.channel), destination: $0.masked) }
-        }
     }
 
     /// Every factor bound, as method names.

@@ -26,15 +26,6 @@ public struct SecondFactorPending: Sendable {
     public let deliveries: [SecondFactorMethod: OutboxDelivery]
 }
 
-/// A checked second factor, consumed by ``SecondFactorStep/complete(_:proof:scope:deviceHash:in:)``
-/// in the transaction that acts on it.
-public enum SecondFactorProof: Sendable {
-    /// A one-time code, still to be marked used.
-    case code(VerificationCode)
-    /// An authenticator code, whose time step is already claimed.
-    case authenticator
-}
-
 /// The states of a flow waiting for a second factor: sign-in and re-authentication.
 public enum SecondFactorState: String, Sendable {
     /// Waiting for one of the offered methods.
@@ -55,25 +46,35 @@ public protocol SecondFactorContext: Codable, Sendable {
 public struct SecondFactorStep: Sendable {
     private let database: any KeywardDatabase
     private let codes: OneTimeCodes
-    private let authenticators: Authenticators
+    private let credentials: CredentialMethods
     private let guesses: GuessCounter
     private let clock: any KeywardClock
 
     /// A step over the given parts.
-    public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators,
+    public init(database: any KeywardDatabase, codes: OneTimeCodes, credentials: CredentialMethods,
                 guesses: GuessCounter, clock: any KeywardClock) {
         self.database = database
         self.codes = codes
-        self.authenticators = authenticators
+        self.credentials = credentials
         self.guesses = guesses
         self.clock = clock
     }
 
     /// The account's login policy as stored now.
     public func policy(accountId: String, in stores: any KeywardStores) async throws -> LoginPolicy {
-        let identifiers = try await stores.accounts.identifiers(accountId: accountId)
-        let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active)
-        return LoginPolicy(identifiers: identifiers, authenticator: authenticator != nil)
+        try await LoginPolicy.load(accountId: accountId, in: stores)
+    }
+
+    /// The methods the second step asks of an account with `factors`, in the order pages offer them.
+    ///
+    /// The rule: an account with a factor it holds (its authenticator app) signs in with it; an
+    /// account without one confirms a code sent to its verified email address or phone number.
+    /// Every active account therefore has a second step, since registration verifies at least one
+    /// identifier.
+    public func required(for factors: LoginPolicy) -> [SecondFactorOption] {
+        let offers = credentials.offers(for: factors)
+        let held = offers.filter { $0.method.channel == nil }
+        return held.isEmpty ? offers : held
     }
 
     /// Opens a flow of kind `K` for the account, waiting for one of its required methods, with the
@@ -83,7 +84,7 @@ public struct SecondFactorStep: Sendable {
                                   context: ([SecondFactorMethod]) -> K.Context,
                                   in stores: any KeywardStores) async throws -> SecondFactorChallenge
     where K.State == SecondFactorState {
-        let options = try await policy(accountId: accountId, in: stores).required
+        let options = required(for: try await policy(accountId: accountId, in: stores))
         guard !options.isEmpty else { throw KeywardError.secondFactorUnavailable }
         let flow = try await stores.flows.start(K.self, id: SecureRandom.uuid(), state: .secondFactorRequired,
                                                 accountId: accountId, identifier: identifier, at: clock.now(),
@@ -105,7 +106,7 @@ public struct SecondFactorStep: Sendable {
     public func options<K: FlowKind>(of flow: LoadedFlow<K>) async throws -> [SecondFactorOption] where K.Context: SecondFactorContext {
         guard let accountId = flow.accountId else { return [] }
         let offered = flow.context.methods
-        return try await policy(accountId: accountId, in: database.stores).required.filter { offered.contains($0.method) }
+        return required(for: try await policy(accountId: accountId, in: database.stores)).filter { offered.contains($0.method) }
     }
 
     /// Whether a code for `method` was sent in this flow, and when the next may be: after this flow's
@@ -151,20 +152,18 @@ public struct SecondFactorStep: Sendable {
                                       origin: RequestOrigin) async throws -> Date where K.Context: SecondFactorContext {
         guard let channel = DeliveryChannel(rawValue: raw) else { throw KeywardError.requestInvalidField("channel") }
         let method = SecondFactorMethod(channel: channel)
-        guard let accountId = flow.accountId, flow.context.methods.contains(method),
-              let destination = try await policy(accountId: accountId, in: database.stores).destination(for: channel)
-        else { throw KeywardError.secondFactorMethodUnavailable }
-        try await codes.checkSendLimits(to: destination, accountId: accountId, origin: origin, in: database)
-        return try await database.transaction { stores in
-            try await codes.send(for: flow.record, purpose: method.rawValue, to: destination, reason: reason, origin: origin,
-                                 in: stores)
+        guard let accountId = flow.accountId, flow.context.methods.contains(method) else {
+            throw KeywardError.secondFactorMethodUnavailable
         }
+        let factors = try await policy(accountId: accountId, in: database.stores)
+        return try await credentials.method(method).send(CredentialAttempt(flow: flow.record, factors: factors, origin: origin),
+                                                         reason: reason, in: database)
     }
 
     /// Checks `entered` for `method`, counting the check as a guess in the lockout `scope` first; a
     /// wrong entry is recorded as a failure and may place the lock (`account.locked`).
     public func check<K: FlowKind>(flow: LoadedFlow<K>, method raw: String, code entered: String, scope: GuessScope,
-                                   origin: RequestOrigin) async throws -> SecondFactorProof where K.Context: SecondFactorContext {
+                                   origin: RequestOrigin) async throws -> CredentialProof where K.Context: SecondFactorContext {
         let method = try SecondFactorMethod.parse(raw)
         guard flow.accountId != nil, flow.context.methods.contains(method) else {
             throw KeywardError.secondFactorMethodUnavailable
@@ -178,26 +177,16 @@ public struct SecondFactorStep: Sendable {
     /// counter first), auditing a wrong entry. Throws the code's or the authenticator's errors, or
     /// `second_factor.method_unavailable`.
     public func verify<K: FlowKind>(flow: LoadedFlow<K>, method: SecondFactorMethod, code entered: String,
-                                    origin: RequestOrigin) async throws -> SecondFactorProof where K.Context: SecondFactorContext {
+                                    origin: RequestOrigin) async throws -> CredentialProof where K.Context: SecondFactorContext {
         guard let accountId = flow.accountId, flow.context.methods.contains(method) else {
             throw KeywardError.secondFactorMethodUnavailable
         }
         let stores = database.stores
+        let credential = try credentials.method(method)
+        let attempt = CredentialAttempt(flow: flow.record, factors: try await policy(accountId: accountId, in: stores),
+                                        origin: origin)
         do {
-            switch method {
-            case .totp:
-                guard let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active) else {
-                    throw KeywardError.secondFactorMethodUnavailable
-                }
-                try await authenticators.verify(entered, authenticator: authenticator, in: stores)
-                return .authenticator
-            case .emailCode, .smsCode:
-                guard try await stores.codes.latest(flowId: flow.id, purpose: method.rawValue) != nil else {
-                    throw KeywardError.secondFactorCodeNotSent
-                }
-                return .code(try await codes.check(entered, flow: flow.record, purpose: method.rawValue, origin: origin,
-                                                   in: stores))
-            }
+            return try await credential.verify(entered, attempt, in: stores)
         } catch let failure as KeywardError where failure.isWrongGuess {
             try await stores.audit.record(AuditEvent(
                 kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
@@ -206,16 +195,15 @@ public struct SecondFactorStep: Sendable {
         }
     }
 
-    /// Marks a checked one-time code used, inside the transaction that acts on it (an authenticator
-    /// code's step is already claimed).
-    public func consume(_ proof: SecondFactorProof, in stores: any KeywardStores) async throws {
-        if case .code(let code) = proof { try await codes.consume(code, in: stores) }
+    /// Uses a checked proof up, inside the transaction that acts on it.
+    public func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws {
+        try await credentials.consume(proof, in: stores)
     }
 
     /// Inside the transaction that acts on a checked factor: uses the proof up, moves the flow to
     /// completed (`flow.completed` when a parallel request finished it first), and clears the
     /// scope's failures.
-    public func complete<K: FlowKind>(_ flow: LoadedFlow<K>, proof: SecondFactorProof, scope: GuessScope, deviceHash: String?,
+    public func complete<K: FlowKind>(_ flow: LoadedFlow<K>, proof: CredentialProof, scope: GuessScope, deviceHash: String?,
                                       in stores: any KeywardStores) async throws where K.State == SecondFactorState {
         try await consume(proof, in: stores)
         try await stores.flows.advance(flow, from: .secondFactorRequired, to: .completed, at: clock.now())

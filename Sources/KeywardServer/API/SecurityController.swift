@@ -106,7 +106,7 @@ struct SecurityOverviewJSON: Encodable {
         factors = Factors(email: overview.policy.email?.value, phone: overview.policy.phone?.value,
                           totp: overview.policy.authenticator, totpBoundAt: overview.authenticatorBoundAt)
         boundMethods = overview.policy.bound.map(\.rawValue)
-        loginPolicy = Policy(secondFactorRequired: true, methods: overview.policy.required.map(\.method.rawValue))
+        loginPolicy = Policy(secondFactorRequired: true, methods: overview.signInMethods.map(\.method.rawValue))
         antiPhishingCodeSet = overview.antiPhishingCodeSet
         holds = overview.holds.map(HoldJSON.init)
         reauthenticatedUntil = overview.reauthenticatedUntil

@@ -193,7 +193,7 @@ struct WebSecurityController {
             "phone": security.policy.phone?.value ?? "", "hasPhone": security.policy.phone != nil,
             "authenticator": security.policy.authenticator,
             "authenticatorBoundAt": security.authenticatorBoundAt.map(ISO8601.string) ?? "",
-            "signInMethods": security.policy.required.map { describeMethod($0.method) }.joined(separator: " or "),
+            "signInMethods": security.signInMethods.map { describeMethod($0.method) }.joined(separator: " or "),
             "antiPhishingCodeSet": security.antiPhishingCodeSet,
             "holds": security.holds.map { ["kind": $0.kind, "reason": describeReason($0.reason), "until": ISO8601.string($0.until)] },
             "hasHolds": !security.holds.isEmpty,

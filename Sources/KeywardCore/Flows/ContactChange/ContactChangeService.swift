@@ -39,7 +39,7 @@ public struct ContactChangeStarted: Sendable {
 public struct ContactChangeService: Sendable {
     private let database: any KeywardDatabase
     private let codes: OneTimeCodes
-    private let authenticators: Authenticators
+    private let credentials: CredentialMethods
     private let guesses: GuessCounter
     private let reauthentication: ReauthenticationService
     private let effects: SecurityEffectsApplier
@@ -49,13 +49,13 @@ public struct ContactChangeService: Sendable {
     public let flowLifetime: TimeInterval
 
     /// A service over the given parts.
-    public init(database: any KeywardDatabase, codes: OneTimeCodes, authenticators: Authenticators, guesses: GuessCounter,
+    public init(database: any KeywardDatabase, codes: OneTimeCodes, credentials: CredentialMethods, guesses: GuessCounter,
                 reauthentication: ReauthenticationService, effects: SecurityEffectsApplier, holds: ChangeHoldSettings,
                 clock: any KeywardClock,
                 flowLifetime: TimeInterval = 600) {
         self.database = database
         self.codes = codes
-        self.authenticators = authenticators
+        self.credentials = credentials
         self.guesses = guesses
         self.reauthentication = reauthentication
         self.effects = effects
@@ -213,13 +213,14 @@ public struct ContactChangeService: Sendable {
     private func checkAuthenticator(_ code: String, flow: Flow, origin: RequestOrigin) async throws {
         guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
         let stores = database.stores
-        guard let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active) else {
-            throw KeywardError.contactChangeNeedsSupport
-        }
+        let factors = try await LoginPolicy.load(accountId: accountId, in: stores)
+        guard factors.authenticator else { throw KeywardError.contactChangeNeedsSupport }
+        let authenticator = try credentials.method(.totp)
         let scope = GuessScope.account(accountId: accountId)
         try await guesses.guess(scope, origin: origin, in: database) {
             do {
-                try await authenticators.verify(code, authenticator: authenticator, in: stores)
+                _ = try await authenticator.verify(code, CredentialAttempt(flow: flow, factors: factors, origin: origin),
+                                                   in: stores)
             } catch let failure as KeywardError where failure.isWrongGuess {
                 try await stores.audit.record(AuditEvent(
                     kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),

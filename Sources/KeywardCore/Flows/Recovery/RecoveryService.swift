@@ -187,9 +187,8 @@ public struct RecoveryService: Sendable {
             let now = clock.now()
             try await codes.consume(code, in: stores)
             // The code proved one channel; the authenticator, or else a code to the other channel, is the second factor.
-            let policy = try await step.policy(accountId: accountId, in: stores)
-            let options = policy.authenticator ? policy.required
-                : policy.required.filter { $0.method.channel != flow.identifier?.channel }
+            let required = step.required(for: try await step.policy(accountId: accountId, in: stores))
+            let options = required.filter { $0.method.channel == nil || $0.method.channel != flow.identifier?.channel }
             let next: RecoveryState = options.isEmpty ? .verified : .secondFactorRequired
             try await stores.flows.advance(flow, from: .codeSent, to: next,
                                            context: RecoveryFlow.Context(methods: options.map(\.method)), at: now,

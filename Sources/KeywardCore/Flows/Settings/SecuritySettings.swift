@@ -20,8 +20,10 @@ public struct ChangeHoldSettings: Sendable, Equatable {
 
 /// What the security settings page and `GET /api/v1/account/security` show.
 public struct SecurityOverview: Sendable {
-    /// The bound factors and what sign-in requires.
+    /// The bound factors.
     public let policy: LoginPolicy
+    /// The methods sign-in asks for.
+    public let signInMethods: [SecondFactorOption]
     /// When the authenticator was bound, if one is.
     public let authenticatorBoundAt: Date?
     /// Whether an anti-phishing code is set (the code itself is only shown in emails).

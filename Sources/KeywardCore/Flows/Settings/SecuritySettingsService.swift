@@ -40,7 +40,7 @@ public struct SecuritySettingsService: Sendable {
         let policy = try await step.policy(accountId: session.accountId, in: stores)
         let authenticator = try await stores.authenticators.find(accountId: session.accountId, state: .active)
         return SecurityOverview(
-            policy: policy, authenticatorBoundAt: authenticator?.confirmedAt,
+            policy: policy, signInMethods: step.required(for: policy), authenticatorBoundAt: authenticator?.confirmedAt,
             antiPhishingCodeSet: try await stores.accounts.antiPhishingCode(accountId: session.accountId) != nil,
             holds: try await stores.holds.active(accountId: session.accountId, now: clock.now()),
             reauthenticatedUntil: reauthentication.freshUntil(session))

@@ -1,0 +1,84 @@
+public import Foundation
+
+/// A checked proof, used up by ``CredentialMethods/consume(_:in:)`` in the transaction that acts on it.
+public struct CredentialProof: Sendable {
+    /// The method that checked it.
+    public let method: SecondFactorMethod
+    /// The one-time code to mark used, for code methods.
+    public let code: VerificationCode?
+
+    /// A proof from `method`, with the code it matched.
+    public init(method: SecondFactorMethod, code: VerificationCode? = nil) {
+        self.method = method
+        self.code = code
+    }
+}
+
+/// What a method checking or sending for a flow is told: the flow, the account's factors, and
+/// where the request came from.
+public struct CredentialAttempt: Sendable {
+    /// The flow the proof is for; codes are bound to it.
+    public let flow: Flow
+    /// The account's bound factors now.
+    public let factors: LoginPolicy
+    /// Where the request came from.
+    public let origin: RequestOrigin
+
+    /// An attempt in `flow` for an account with `factors`, from `origin`.
+    public init(flow: Flow, factors: LoginPolicy, origin: RequestOrigin) {
+        self.flow = flow
+        self.factors = factors
+        self.origin = origin
+    }
+}
+
+/// One way to prove a person holds an account: an email code, an SMS code, an authenticator app,
+/// and the methods that follow. Flows ask which methods an account can use and hand what the person
+/// entered to the method; none of them knows how a method works inside. A method never counts
+/// guesses itself: the flow checks it as one admitted guess in its ``GuessScope``.
+public protocol CredentialMethod: Sendable {
+    /// The method's name in requests.
+    var method: SecondFactorMethod { get }
+
+    /// The option shown for an account with `factors` (with where a code would go), or `nil` when
+    /// the account cannot use this method.
+    func offer(for factors: LoginPolicy) -> SecondFactorOption?
+
+    /// Sends what the person needs to answer, within the sending limits; returns when another may
+    /// be asked for. Methods that send nothing throw `second_factor.method_unavailable`.
+    func send(_ attempt: CredentialAttempt, reason: MessageComposer.CodeReason,
+              in database: any KeywardDatabase) async throws -> Date
+
+    /// Checks `entered`, throwing the method's wrong-guess errors (``KeywardError/isWrongGuess``)
+    /// or others; returns the proof to use up.
+    func verify(_ entered: String, _ attempt: CredentialAttempt, in stores: any KeywardStores) async throws -> CredentialProof
+
+    /// Uses a checked proof up, inside the transaction that acts on it.
+    func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws
+}
+
+/// Every credential method the server offers, by name.
+public struct CredentialMethods: Sendable {
+    private let methods: [any CredentialMethod]
+
+    /// The given methods, in the order pages offer them.
+    public init(_ methods: [any CredentialMethod]) {
+        self.methods = methods
+    }
+
+    /// The method named `method`; throws `second_factor.method_unavailable` when none is.
+    public func method(_ method: SecondFactorMethod) throws(KeywardError) -> any CredentialMethod {
+        guard let found = methods.first(where: { $0.method == method }) else { throw .secondFactorMethodUnavailable }
+        return found
+    }
+
+    /// The options an account with `factors` can use, in order.
+    public func offers(for factors: LoginPolicy) -> [SecondFactorOption] {
+        methods.compactMap { $0.offer(for: factors) }
+    }
+
+    /// Uses a checked proof up through the method that made it.
+    public func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws {
+        try await method(proof.method).consume(proof, in: stores)
+    }
+}
