@@ -28,6 +28,8 @@ public struct KeywardServices: Sendable {
     public let settings: SecuritySettingsService
     /// Phone number and email address changes.
     public let contacts: ContactChangeService
+    /// Identifiers, holds and activity of accounts, for pages and the API.
+    public let accounts: AccountActivityService
     /// The configuration in force.
     public let config: KeywardConfig
     /// The clock every service reads.
@@ -142,7 +144,9 @@ private func assemble(
                                         flowLifetime: config.loginFlowLifetime)
     let services = KeywardServices(database: database, registrations: registrations, logins: logins,
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
-                                   settings: settings, contacts: contacts, config: config, clock: clock)
+                                   settings: settings, contacts: contacts,
+                                   accounts: AccountActivityService(database: database, clock: clock), config: config,
+                                   clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)
     let resources = try SystemController.loadResources()
@@ -161,9 +165,9 @@ private func assemble(
                      assets: resources.assets, openAPI: resources.openAPI).addRoutes(to: router)
     let api = router.group("api/v1")
     RegistrationController(registrations: registrations).addRoutes(to: api)
-    LoginController(logins: logins, sessions: sessions, database: database).addRoutes(to: api)
+    LoginController(logins: logins, sessions: sessions).addRoutes(to: api)
     RecoveryController(recoveries: recoveries).addRoutes(to: api)
-    AccountController(database: database, clock: clock, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
+    AccountController(accounts: services.accounts, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
     ContactChangeController(contacts: contacts).addRoutes(to: api)
     SupportController(diagnostics: SignInDiagnostics(database: database, lockout: config.lockout, clock: clock),

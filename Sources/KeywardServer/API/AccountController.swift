@@ -5,25 +5,23 @@ import KeywardCore
 /// The signed-in person's own holds and security activity, and the operator's view of holds for
 /// the platform's withdrawal service.
 struct AccountController {
-    let database: any KeywardDatabase
-    let clock: any KeywardClock
+    let accounts: AccountActivityService
     let operatorKeys: [String]
 
     func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
         let signedIn = group.group(context: AuthenticatedContext.self)
         signedIn.get("account/holds") { _, context in
-            let holds = try await database.stores.holds.active(accountId: context.session.accountId, now: clock.now())
+            let holds = try await accounts.holds(accountId: context.session.accountId)
             return try jsonResponse(HoldListJSON(holds: holds.map(HoldJSON.init)))
         }
         signedIn.get("account/activity") { _, context in
-            let events = try await database.stores.audit.recent(accountId: context.session.accountId, limit: 50)
+            let events = try await accounts.activity(accountId: context.session.accountId, limit: 50)
             return try jsonResponse(ActivityJSON(events: events.map(ActivityEventJSON.init)))
         }
         group.get("admin/accounts/{id}/holds") { request, context in
             try authorizeOperator(request, keys: operatorKeys)
             let id = try context.parameters.require("id")
-            guard try await database.stores.accounts.find(id: id) != nil else { throw KeywardError.accountNotFound }
-            let holds = try await database.stores.holds.active(accountId: id, now: clock.now())
+            let holds = try await accounts.holdsOfExistingAccount(id: id)
             return try jsonResponse(HoldListJSON(holds: holds.map(HoldJSON.init)))
         }
     }

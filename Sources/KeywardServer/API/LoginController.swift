@@ -6,7 +6,6 @@ import KeywardCore
 struct LoginController {
     let logins: LoginService
     let sessions: SessionService
-    let database: any KeywardDatabase
 
     struct LoginBody: Decodable {
         let identifier: String

@@ -121,10 +121,10 @@ struct WebController {
 
     private func accountPage(session: Session, request: Request, context: KeywardRequestContext,
                              notice: String?) async throws -> Response {
-        let identifiers = try await services.database.stores.accounts.identifiers(accountId: session.accountId)
+        let identifiers = try await services.accounts.identifiers(accountId: session.accountId)
         let list = try await services.sessions.list(accountId: session.accountId)
-        let holds = try await services.database.stores.holds.active(accountId: session.accountId, now: services.clock.now())
-        let activity = try await services.database.stores.audit.recent(accountId: session.accountId, limit: 20)
+        let holds = try await services.accounts.holds(accountId: session.accountId)
+        let activity = try await services.accounts.activity(accountId: session.accountId, limit: 20)
         let values: [String: Any] = [
             "holds": holds.map { ["kind": $0.kind, "reason": describeReason($0.reason), "until": ISO8601.string($0.until)] },
             "hasHolds": !holds.isEmpty,
