@@ -32,6 +32,12 @@ public enum SecureRandom {
         return String(repeating: "0", count: digits - text.count) + text
     }
 
+    /// A uniformly distributed index in `0..<count`, without modulo bias.
+    public static func index(below count: Int) -> Int {
+        var generator = SystemRandomNumberGenerator()
+        return Int.random(in: 0..<count, using: &generator)
+    }
+
     /// An unguessable token of `byteCount` random bytes, written in unpadded base64url.
     ///
     /// The default of 32 bytes gives 256 bits of entropy.

@@ -112,10 +112,12 @@ private func assemble(
     let guesses = GuessCounter(hasher: hasher, clock: clock, settings: config.lockout,
                                maxRecoveryFailures: config.recoveryMaxCodeFailures, queue: queue)
     let authenticators = Authenticators(sealer: sealer, clock: clock, settings: config.effectiveAuthenticator)
+    let recoveryCodes = RecoveryCodes(hasher: hasher)
     let credentials = CredentialMethods([
         AuthenticatorCredential(authenticators: authenticators),
         CodeCredential(channel: .email, codes: codes),
         CodeCredential(channel: .sms, codes: codes),
+        RecoveryCodeCredential(codes: recoveryCodes, queue: queue, clock: clock),
     ])
     let step = SecondFactorStep(database: database, codes: codes, credentials: credentials, guesses: guesses, clock: clock)
     let effects = SecurityEffectsApplier(queue: queue, clock: clock)
@@ -137,7 +139,7 @@ private func assemble(
     let settings = SecuritySettingsService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         authenticators: authenticators, reauthentication: reauthentication, step: step, queue: queue, effects: effects,
-        clock: clock, holds: config.changeHolds)
+        recoveryCodes: recoveryCodes, clock: clock, holds: config.changeHolds)
     let contacts = ContactChangeService(database: database, codes: codes, credentials: credentials, guesses: guesses,
                                         reauthentication: reauthentication, effects: effects,
                                         holds: config.changeHolds, clock: clock,

@@ -212,5 +212,17 @@ enum Migrations {
             "ALTER TABLE outbox ADD COLUMN body_sealed TEXT",
             "ALTER TABLE flows ADD COLUMN password_hash TEXT",
         ]),
+        Migration(version: 7, name: "recovery codes", statements: [
+            """
+            CREATE TABLE recovery_codes (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                code_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                used_at BIGINT,
+                UNIQUE (account_id, code_hash)
+            )
+            """,
+        ]),
     ]
 }

@@ -70,6 +70,7 @@ struct SQLStores: KeywardStores {
     var devices: any KnownDeviceStore { SQLKnownDeviceStore(sql: sql) }
     var locations: any KnownLocationStore { SQLKnownLocationStore(sql: sql) }
     var authenticators: any AuthenticatorStore { SQLAuthenticatorStore(sql: sql) }
+    var recoveryCodes: any RecoveryCodeStore { SQLRecoveryCodeStore(sql: sql) }
 }
 
 extension SQLKeywardDatabase {

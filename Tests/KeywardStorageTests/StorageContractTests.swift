@@ -355,6 +355,30 @@ import Testing
     }
 
     @Test(arguments: kinds)
+    func aRecoveryCodeIsUsedOnceHoweverManyRequestsRaceAndANewSetReplacesTheOld(kind: SQLDialectKind) async throws {
+        try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
+            let account = try await database.stores.accounts.findOrCreatePending(
+                identifier: Identifier(kind: .email, value: "codes@example.com"), at: now)
+            let store = database.stores.recoveryCodes
+            let first = (0..<3).map { StoredRecoveryCode(id: "c\($0)", accountId: account.id, codeHash: "h\($0)", createdAt: now) }
+            try await store.replaceAll(accountId: account.id, with: first)
+            #expect(try await store.remaining(accountId: account.id) == 3)
+            let id = try #require(try await store.unused(accountId: account.id, codeHash: "h1"))
+            let used = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<5 { group.addTask { try await store.markUsed(id: id, at: self.now) } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(used == 1)
+            #expect(try await store.unused(accountId: account.id, codeHash: "h1") == nil)
+            #expect(try await store.remaining(accountId: account.id) == 2)
+            try await store.replaceAll(accountId: account.id, with: [
+                StoredRecoveryCode(id: "d0", accountId: account.id, codeHash: "h9", createdAt: now)])
+            #expect(try await store.unused(accountId: account.id, codeHash: "h0") == nil)
+            #expect(try await store.remaining(accountId: account.id) == 1)
+        }
+    }
+
+    @Test(arguments: kinds)
     func holdsAndKnownDevicesAreStoredPerAccount(kind: SQLDialectKind) async throws {
         try await withDatabase(kind) { (database: SQLKeywardDatabase) async throws in
             let account = try await database.stores.accounts.findOrCreatePending(

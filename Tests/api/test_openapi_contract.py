@@ -76,6 +76,7 @@ TOTP = ("POST", "/api/v1/account/totp")
 TOTP_REMOVE = ("DELETE", "/api/v1/account/totp")
 TOTP_CONFIRM = ("POST", "/api/v1/account/totp/confirm")
 ANTI_PHISHING = ("PUT", "/api/v1/account/anti-phishing-code")
+RECOVERY_CODES = ("POST", "/api/v1/account/recovery-codes")
 PHONE = ("POST", "/api/v1/account/phone")
 PHONE_RESEND = ("POST", "/api/v1/account/phone/{id}/resend")
 PHONE_VERIFY = ("POST", "/api/v1/account/phone/{id}/verify")
@@ -670,8 +671,8 @@ def test_served_document_is_valid_openapi_3_1(contract):
                 REVOKE_OTHERS, REVOKE, RECOVERY, RECOVERY_RESEND, RECOVERY_VERIFY, RECOVERY_SEND, RECOVERY_SECOND_FACTOR,
                 RECOVERY_PASSWORD, HOLDS, ACTIVITY,
                 REAUTH, REAUTH_SEND, REAUTH_VERIFY, SECURITY, PASSWORD, TOTP, TOTP_REMOVE, TOTP_CONFIRM,
-                ANTI_PHISHING, PHONE, PHONE_RESEND, PHONE_VERIFY, EMAIL, EMAIL_RESEND, EMAIL_VERIFY,
-                OPERATOR_HOLDS, DIAGNOSIS, HEALTH, READY, DOCUMENT}
+                ANTI_PHISHING, RECOVERY_CODES, PHONE, PHONE_RESEND, PHONE_VERIFY, EMAIL, EMAIL_RESEND,
+                EMAIL_VERIFY, OPERATOR_HOLDS, DIAGNOSIS, HEALTH, READY, DOCUMENT}
     assert {(method, template) for method, template, _ in contract.operations()} == expected
 
 
@@ -1109,6 +1110,7 @@ def test_session_list_revocation_and_logout(server, contract):
     (TOTP_REMOVE, "/api/v1/account/totp"),
     (TOTP_CONFIRM, "/api/v1/account/totp/confirm"),
     (ANTI_PHISHING, "/api/v1/account/anti-phishing-code"),
+    (RECOVERY_CODES, "/api/v1/account/recovery-codes"),
     (PHONE, "/api/v1/account/phone"),
     (PHONE_RESEND, f"/api/v1/account/phone/{UNKNOWN_ID}/resend"),
     (PHONE_VERIFY, f"/api/v1/account/phone/{UNKNOWN_ID}/verify"),
@@ -1560,11 +1562,12 @@ def test_reauthentication(server, contract):
     security = call(server, contract, SECURITY, token=token, expect=200)
     assert security == {"factors": {"email": email, "totp": False}, "boundMethods": ["email_code"],
                         "loginPolicy": {"secondFactorRequired": True, "methods": ["email_code"]},
-                        "antiPhishingCodeSet": False, "holds": []}
+                        "antiPhishingCodeSet": False, "recoveryCodesRemaining": 0, "holds": []}
 
     # A registration's session has not proved a second factor: sensitive changes wait for one.
     for operation, body in [(PASSWORD, {"currentPassword": STRONG_PASSWORD, "newPassword": NEW_PASSWORD}),
-                            (TOTP, None), (TOTP_REMOVE, None), (ANTI_PHISHING, {"code": "Blue-Heron_7"}),
+                            (TOTP, None), (TOTP_REMOVE, None), (RECOVERY_CODES, None),
+                            (ANTI_PHISHING, {"code": "Blue-Heron_7"}),
                             (ANTI_PHISHING, {"code": "no"}), (PHONE, {"phone": unique_phone()}),
                             (EMAIL, {"email": unique_email("jack-new"), "oldAvailable": False})]:
         call(server, contract, operation, body=body, token=token, expect=403, expect_code="reauth.required")
@@ -1739,6 +1742,46 @@ def test_authenticator_app(server, contract):
     kinds = activity_kinds(server, contract, token)
     assert {"authenticator.enrolment_started", "authenticator.bound", "authenticator.removed",
             "second_factor.failed", "reauthenticated"} <= set(kinds), kinds
+
+
+def test_recovery_codes_stand_in_for_a_lost_authenticator(server, contract):
+    account = signed_in_account(server, contract, "rita")
+    token, email = account.token, account.email
+    authenticator = bind_authenticator(server, contract, account)
+    made = call(server, contract, RECOVERY_CODES, token=token, expect=201)
+    codes = made["codes"]
+    assert made["remaining"] == 10 and len(set(codes)) == 10
+    security = call(server, contract, SECURITY, token=token, expect=200)
+    assert security["recoveryCodesRemaining"] == 10
+    assert (security["boundMethods"], security["loginPolicy"]["methods"]) == (
+        ["email_code", "totp", "recovery_code"], ["totp", "recovery_code"])
+
+    # The phone with the authenticator is lost: a recovery code signs in, once, typed loosely.
+    challenge = login(server, contract, email)
+    assert (challenge["methods"], challenge["destinations"]) == (["totp", "recovery_code"], {})
+    login_verify(server, contract, challenge["flowId"], "recovery_code", "ccccc-ccccc", expect=422,
+                 expect_code="recovery_code.invalid")
+    signed_in = login_verify(server, contract, challenge["flowId"], "recovery_code", codes[0].lower().replace("-", " "))
+    token = signed_in["session"]["token"]
+    notice = wait_for_message(server, email, lambda message: "9 unused recovery codes remain" in message["body"])
+    assert "a recovery code was used" in notice["subject"]
+    challenge = login(server, contract, email)
+    login_verify(server, contract, challenge["flowId"], "recovery_code", codes[0], expect=422,
+                 expect_code="recovery_code.invalid")
+    assert call(server, contract, SECURITY, token=token, expect=200)["recoveryCodesRemaining"] == 9
+
+    # Re-authentication takes one too, and a new set replaces the old one.
+    challenge = call(server, contract, REAUTH, body={"password": STRONG_PASSWORD}, token=token, expect=200)
+    assert challenge["methods"] == ["totp", "recovery_code"]
+    reauth_verify(server, contract, token, challenge["flowId"], "recovery_code", codes[1])
+    renewed = call(server, contract, RECOVERY_CODES, token=token, expect=201)["codes"]
+    assert not set(renewed) & set(codes)
+    challenge = login(server, contract, email)
+    login_verify(server, contract, challenge["flowId"], "recovery_code", codes[2], expect=422,
+                 expect_code="recovery_code.invalid")
+    login_verify(server, contract, challenge["flowId"], "totp", authenticator.code())
+    kinds = activity_kinds(server, contract, token)
+    assert {"recovery_codes.generated", "recovery_code.used"} <= set(kinds), kinds
 
 
 def test_anti_phishing_code(server, contract):

@@ -38,6 +38,10 @@ public struct AuditEvent: Sendable, Equatable {
         public static let phoneChanged = Kind(rawValue: "phone.changed")
         public static let emailChanged = Kind(rawValue: "email.changed")
         public static let antiPhishingCodeSet = Kind(rawValue: "anti_phishing_code.set")
+        /// A new set of recovery codes replaced any earlier one.
+        public static let recoveryCodesGenerated = Kind(rawValue: "recovery_codes.generated")
+        /// A recovery code was used in place of another factor.
+        public static let recoveryCodeUsed = Kind(rawValue: "recovery_code.used")
         /// Support looked up why the account's owner cannot sign in.
         public static let supportDiagnosed = Kind(rawValue: "support.diagnosed")
     }

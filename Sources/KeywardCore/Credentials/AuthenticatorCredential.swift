@@ -33,5 +33,5 @@ public struct AuthenticatorCredential: CredentialMethod {
     }
 
     /// The time step was claimed when the code was checked; nothing is left to use up.
-    public func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws {}
+    public func consume(_ proof: CredentialProof, origin: RequestOrigin, in stores: any KeywardStores) async throws {}
 }

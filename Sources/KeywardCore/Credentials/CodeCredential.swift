@@ -45,7 +45,7 @@ public struct CodeCredential: CredentialMethod {
     }
 
     /// Marks the code used.
-    public func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws {
+    public func consume(_ proof: CredentialProof, origin: RequestOrigin, in stores: any KeywardStores) async throws {
         if let code = proof.code { try await codes.consume(code, in: stores) }
     }
 }

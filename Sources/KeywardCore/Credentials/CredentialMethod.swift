@@ -1,16 +1,24 @@
 public import Foundation
 
-/// A checked proof, used up by ``CredentialMethods/consume(_:in:)`` in the transaction that acts on it.
+/// A checked proof, used up by ``CredentialMethods/consume(_:origin:in:)`` in the transaction that
+/// acts on it.
 public struct CredentialProof: Sendable {
     /// The method that checked it.
     public let method: SecondFactorMethod
+    /// The account it proved.
+    public let accountId: String?
     /// The one-time code to mark used, for code methods.
     public let code: VerificationCode?
+    /// The stored record to use up, for methods that keep one per proof (a recovery code's id).
+    public let reference: String?
 
-    /// A proof from `method`, with the code it matched.
-    public init(method: SecondFactorMethod, code: VerificationCode? = nil) {
+    /// A proof from `method` for `accountId`, with what it matched.
+    public init(method: SecondFactorMethod, accountId: String? = nil, code: VerificationCode? = nil,
+                reference: String? = nil) {
         self.method = method
+        self.accountId = accountId
         self.code = code
+        self.reference = reference
     }
 }
 
@@ -53,8 +61,9 @@ public protocol CredentialMethod: Sendable {
     /// or others; returns the proof to use up.
     func verify(_ entered: String, _ attempt: CredentialAttempt, in stores: any KeywardStores) async throws -> CredentialProof
 
-    /// Uses a checked proof up, inside the transaction that acts on it.
-    func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws
+    /// Uses a checked proof up, inside the transaction that acts on it, with any notice its use
+    /// causes.
+    func consume(_ proof: CredentialProof, origin: RequestOrigin, in stores: any KeywardStores) async throws
 }
 
 /// Every credential method the server offers, by name.
@@ -78,7 +87,7 @@ public struct CredentialMethods: Sendable {
     }
 
     /// Uses a checked proof up through the method that made it.
-    public func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws {
-        try await method(proof.method).consume(proof, in: stores)
+    public func consume(_ proof: CredentialProof, origin: RequestOrigin, in stores: any KeywardStores) async throws {
+        try await method(proof.method).consume(proof, origin: origin, in: stores)
     }
 }

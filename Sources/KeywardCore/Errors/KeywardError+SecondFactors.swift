@@ -42,6 +42,8 @@ extension KeywardError {
     public static func contactCodeRequired(_ field: String) -> KeywardError {
         KeywardError(code: "contact.code_required", status: 422, details: ["field": .string(field)])
     }
+    /// The recovery code is not one of the account's unused codes (wrong, or used before).
+    public static let recoveryCodeInvalid = KeywardError(code: "recovery_code.invalid", status: 422)
     /// The account has no way left to prove the change (no other factor); support must help.
     public static let contactChangeNeedsSupport = KeywardError(code: "contact.support_required", status: 409)
 }
@@ -55,6 +57,6 @@ extension KeywardError {
 
     private static let wrongGuessCodes: Set<String> = [
         KeywardError.codeInvalid(attemptsRemaining: 0).code, KeywardError.codeExpired.code, KeywardError.codeExhausted.code,
-        KeywardError.totpInvalid.code, KeywardError.totpReused.code,
+        KeywardError.totpInvalid.code, KeywardError.totpReused.code, KeywardError.recoveryCodeInvalid.code,
     ]
 }

@@ -13,6 +13,9 @@ extension MessageCatalogue {
         "second_factor.code_not_sent": Entry(
             title: "No code sent yet",
             detail: "No code has been sent for this step yet. Press \u{201C}Send code\u{201D}, then enter the code from that new message; codes from earlier messages do not work here."),
+        "recovery_code.invalid": Entry(
+            title: "Wrong recovery code",
+            detail: "That is not one of your unused recovery codes. Each code works once; type one from the list you saved when you made them (spaces, dashes and capitals do not matter)."),
         "totp.invalid": Entry(
             title: "Wrong authenticator code",
             detail: "The authenticator code is wrong or has expired. Enter the 6-digit code your app shows now; if codes keep failing, check that your phone's time is set automatically."),

@@ -10,6 +10,7 @@ public enum SecurityChange: String, Sendable {
     case emailAdded = "email.added"
     case emailChanged = "email.changed"
     case antiPhishingCodeSet = "anti_phishing_code.set"
+    case recoveryCodesGenerated = "recovery_codes.generated"
 
     /// What happened, as a sentence fragment.
     var description: String {
@@ -22,6 +23,7 @@ public enum SecurityChange: String, Sendable {
         case .emailAdded: return "An email address was added to your account"
         case .emailChanged: return "The email address of your account was changed"
         case .antiPhishingCodeSet: return "Your anti-phishing code was changed"
+        case .recoveryCodesGenerated: return "New recovery codes were made for your account; earlier ones no longer work"
         }
     }
 }
@@ -50,6 +52,29 @@ extension MessageComposer {
             return Composed(
                 subject: "\(platformName) security alert",
                 body: "\(platformName): \(change.description.lowercased())\(place).\(hold) Not you? Reset your password and contact support now.")
+        }
+    }
+
+    /// The notice sent to every channel when a recovery code was used: how many remain, and after the
+    /// last one, to make new ones.
+    public func recoveryCodeUsedNotice(remaining: Int, at: Date, ip: String?, to identifier: Identifier) -> Composed {
+        let place = ip.map { " from IP address \($0)" } ?? ""
+        let left = remaining == 0
+            ? "That was your last one: make new recovery codes in your security settings now."
+            : "\(remaining) unused recovery code\(remaining == 1 ? "" : "s") remain\(remaining == 1 ? "s" : "")."
+        switch identifier.channel {
+        case .email:
+            return Composed(
+                subject: "\(platformName) security alert: a recovery code was used",
+                body: """
+                A recovery code of your account was used at \(ISO8601.string(at)) (UTC)\(place). \(left)
+
+                If this was not you, reset your password at once with "Forgot password?" on the sign-in page and contact \(platformName) support: someone may have your recovery codes.
+                """)
+        case .sms:
+            return Composed(
+                subject: "\(platformName) security alert",
+                body: "\(platformName): a recovery code was used\(place). \(left) Not you? Reset your password and contact support now.")
         }
     }
 

@@ -8,13 +8,15 @@ public enum SecondFactorMethod: String, Sendable, CaseIterable, Codable {
     case smsCode = "sms_code"
     /// A code from the authenticator app bound to the account (RFC 6238).
     case totp
+    /// One of the account's single-use recovery codes, kept for when its other factors are lost.
+    case recoveryCode = "recovery_code"
 
     /// The channel a code for this method is sent on; `nil` for the authenticator.
     public var channel: DeliveryChannel? {
         switch self {
         case .emailCode: return .email
         case .smsCode: return .sms
-        case .totp: return nil
+        case .totp, .recoveryCode: return nil
         }
     }
 
@@ -53,26 +55,30 @@ public struct LoginPolicy: Sendable, Equatable {
     public let phone: Identifier?
     /// Whether an authenticator app is bound.
     public let authenticator: Bool
+    /// How many unused recovery codes the account has.
+    public let recoveryCodesRemaining: Int
 
     /// The policy of an account with these factors.
-    public init(email: Identifier?, phone: Identifier?, authenticator: Bool) {
+    public init(email: Identifier?, phone: Identifier?, authenticator: Bool, recoveryCodesRemaining: Int = 0) {
         self.email = email
         self.phone = phone
         self.authenticator = authenticator
+        self.recoveryCodesRemaining = recoveryCodesRemaining
     }
 
-    /// The policy read from the account's verified identifiers and authenticator.
-    public init(identifiers: [AccountIdentifier], authenticator: Bool) {
+    /// The policy read from the account's verified identifiers, authenticator and recovery codes.
+    public init(identifiers: [AccountIdentifier], authenticator: Bool, recoveryCodesRemaining: Int = 0) {
         let verified = identifiers.filter { $0.verifiedAt != nil }.map(\.identifier)
         self.init(email: verified.first { $0.kind == .email }, phone: verified.first { $0.kind == .phone },
-                  authenticator: authenticator)
+                  authenticator: authenticator, recoveryCodesRemaining: recoveryCodesRemaining)
     }
 
     /// The account's factors as stored now.
     public static func load(accountId: String, in stores: any KeywardStores) async throws -> LoginPolicy {
         let identifiers = try await stores.accounts.identifiers(accountId: accountId)
         let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active)
-        return LoginPolicy(identifiers: identifiers, authenticator: authenticator != nil)
+        return LoginPolicy(identifiers: identifiers, authenticator: authenticator != nil,
+                           recoveryCodesRemaining: try await stores.recoveryCodes.remaining(accountId: accountId))
     }
 
     /// The identifier a code for `channel` goes to.
@@ -83,6 +89,7 @@ public struct LoginPolicy: Sendable, Equatable {
     /// Every factor bound, as method names.
     public var bound: [SecondFactorMethod] {
         (email == nil ? [] : [.emailCode]) + (phone == nil ? [] : [.smsCode]) + (authenticator ? [.totp] : [])
+            + (recoveryCodesRemaining > 0 ? [.recoveryCode] : [])
     }
 }
 

@@ -70,11 +70,13 @@ public struct SecondFactorStep: Sendable {
     /// The rule: an account with a factor it holds (its authenticator app) signs in with it; an
     /// account without one confirms a code sent to its verified email address or phone number.
     /// Every active account therefore has a second step, since registration verifies at least one
-    /// identifier.
+    /// identifier. Its recovery codes, while any remain, are accepted in place of either.
     public func required(for factors: LoginPolicy) -> [SecondFactorOption] {
         let offers = credentials.offers(for: factors)
-        let held = offers.filter { $0.method.channel == nil }
-        return held.isEmpty ? offers : held
+        let backups = offers.filter { $0.method == .recoveryCode }
+        let main = offers.filter { $0.method != .recoveryCode }
+        let held = main.filter { $0.method.channel == nil }
+        return (held.isEmpty ? main : held) + backups
     }
 
     /// Opens a flow of kind `K` for the account, waiting for one of its required methods, with the
@@ -196,16 +198,17 @@ public struct SecondFactorStep: Sendable {
     }
 
     /// Uses a checked proof up, inside the transaction that acts on it.
-    public func consume(_ proof: CredentialProof, in stores: any KeywardStores) async throws {
-        try await credentials.consume(proof, in: stores)
+    public func consume(_ proof: CredentialProof, origin: RequestOrigin, in stores: any KeywardStores) async throws {
+        try await credentials.consume(proof, origin: origin, in: stores)
     }
 
     /// Inside the transaction that acts on a checked factor: uses the proof up, moves the flow to
     /// completed (`flow.completed` when a parallel request finished it first), and clears the
     /// scope's failures.
     public func complete<K: FlowKind>(_ flow: LoadedFlow<K>, proof: CredentialProof, scope: GuessScope, deviceHash: String?,
-                                      in stores: any KeywardStores) async throws where K.State == SecondFactorState {
-        try await consume(proof, in: stores)
+                                      origin: RequestOrigin, in stores: any KeywardStores) async throws
+    where K.State == SecondFactorState {
+        try await consume(proof, origin: origin, in: stores)
         try await stores.flows.advance(flow, from: .secondFactorRequired, to: .completed, at: clock.now())
         try await guesses.recordSuccess(scope, deviceHash: deviceHash, in: stores)
     }

@@ -26,6 +26,8 @@ public protocol KeywardStores: Sendable {
     var locations: any KnownLocationStore { get }
     /// Authenticator apps, their sealed secrets and last used steps.
     var authenticators: any AuthenticatorStore { get }
+    /// Recovery codes, as keyed hashes.
+    var recoveryCodes: any RecoveryCodeStore { get }
 }
 
 /// The database behind every store.

@@ -3,7 +3,7 @@ import Hummingbird
 import KeywardCore
 
 /// `/api/v1/account/reauth…`, `/account/security`, `/account/password`, `/account/totp`,
-/// `/account/anti-phishing-code`: the signed-in person's security settings.
+/// `/account/recovery-codes`, `/account/anti-phishing-code`: the signed-in person's security settings.
 struct SecurityController {
     let reauthentication: ReauthenticationService
     let settings: SecuritySettingsService
@@ -68,6 +68,10 @@ struct SecurityController {
             try await settings.removeAuthenticator(session: context.session, origin: context.origin)
             return Response(status: .noContent)
         }
+        signedIn.post("recovery-codes") { _, context in
+            let codes = try await settings.generateRecoveryCodes(session: context.session, origin: context.origin)
+            return try jsonResponse(RecoveryCodesJSON(codes: codes, remaining: codes.count), status: .created)
+        }
         signedIn.put("anti-phishing-code") { request, context in
             let body = try await request.decodeJSON(CodeBody.self, limit: context.bodyLimit)
             try await settings.setAntiPhishingCode(session: context.session, code: body.code, origin: context.origin)
@@ -80,6 +84,11 @@ struct EnrolmentJSON: Encodable {
     let secret: String
     let otpauthUri: String
     let qrSvg: String
+}
+
+struct RecoveryCodesJSON: Encodable {
+    let codes: [String]
+    let remaining: Int
 }
 
 struct SecurityOverviewJSON: Encodable {
@@ -99,6 +108,7 @@ struct SecurityOverviewJSON: Encodable {
     let boundMethods: [String]
     let loginPolicy: Policy
     let antiPhishingCodeSet: Bool
+    let recoveryCodesRemaining: Int
     let holds: [HoldJSON]
     let reauthenticatedUntil: Date?
 
@@ -108,6 +118,7 @@ struct SecurityOverviewJSON: Encodable {
         boundMethods = overview.policy.bound.map(\.rawValue)
         loginPolicy = Policy(secondFactorRequired: true, methods: overview.signInMethods.map(\.method.rawValue))
         antiPhishingCodeSet = overview.antiPhishingCodeSet
+        recoveryCodesRemaining = overview.policy.recoveryCodesRemaining
         holds = overview.holds.map(HoldJSON.init)
         reauthenticatedUntil = overview.reauthenticatedUntil
     }

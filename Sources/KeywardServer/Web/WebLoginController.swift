@@ -63,7 +63,8 @@ struct WebLoginController {
         }
         router.get("login/verify") { request, context in
             let sent = request.uri.queryParameters["sent"].map(String.init)
-            return try await stepPage(request: request, context: context, error: nil, sent: sent)
+            return try await stepPage(request: request, context: context, error: nil, sent: sent,
+                                      method: request.uri.queryParameters["method"].map(String.init))
         }
         router.post("login/verify") { request, context in
             let form = try await request.formFields(limit: context.bodyLimit)
@@ -115,7 +116,7 @@ struct WebLoginController {
 
     /// Errors the second-step page shows next to its form; others (an expired flow) get the error page.
     static func shownInline(_ error: KeywardError) -> Bool {
-        ["code.", "totp.", "csrf.", "cookies.", "second_factor."].contains { error.code.hasPrefix($0) }
+        ["code.", "totp.", "recovery_code.", "csrf.", "cookies.", "second_factor."].contains { error.code.hasPrefix($0) }
             || error.code == "rate_limited" || error.code == "request.invalid_field"
     }
 
@@ -151,10 +152,11 @@ func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, metho
     let options = pending.options
     let sentMethod = sent.flatMap(DeliveryChannel.init(rawValue:)).map(SecondFactorMethod.init(channel:))
     let selected = method.flatMap(SecondFactorMethod.init(rawValue:)).flatMap { named in options.contains { $0.method == named } ? named : nil }
-        ?? sentMethod ?? options.first { pending.sent.contains($0.method) }?.method ?? options.first?.method
+        ?? sentMethod ?? options.first { pending.sent.contains($0.method) }?.method
+        ?? options.first { $0.method != .recoveryCode }?.method
     let items = options.map { option -> [String: Any] in
         var values: [String: Any] = ["method": option.method.rawValue, "destination": option.destination ?? "",
-                                     "selected": option.method == selected, "isTOTP": option.method == .totp,
+                                     "selected": option.method == selected, "isCode": option.method.channel != nil,
                                      "channel": option.method.channel?.rawValue ?? "",
                                      "isSMS": option.method == .smsCode,
                                      "sent": pending.sent.contains(option.method)]
@@ -167,7 +169,12 @@ func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, metho
     let chosen = options.first { $0.method == selected }
     var values: [String: Any] = [
         "options": items,
-        "usesTOTP": options.contains { $0.method == .totp },
+        "usesTOTP": selected == .totp,
+        "usesRecoveryCode": selected == .recoveryCode,
+        "usesCode": selected?.channel != nil,
+        "offersRecoveryCode": options.contains { $0.method == .recoveryCode },
+        "otherMethods": options.filter { $0.method != .recoveryCode }.map { describeMethod($0.method) }
+            .joined(separator: " or "),
         "selectedMethod": selected?.rawValue ?? "",
         "codeSent": selected.map { pending.sent.contains($0) } ?? false,
         "selectedIsSMS": selected == .smsCode,
@@ -177,7 +184,7 @@ func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, metho
     }
     if let chosen, let delivery = pending.deliveries[chosen.method] {
         values["delivery"] = deliveryValues(delivery, channel: chosen.method == .smsCode ? .sms : .email,
-                                            alternative: options.first { $0.method != chosen.method && $0.method != .totp })
+                                            alternative: options.first { $0.method != chosen.method && $0.method.channel != nil })
     }
     return values
 }

@@ -28,7 +28,7 @@ struct WebRecoveryController {
         router.get("recover/{id}") { request, context in
             let notice = request.uri.queryParameters["resent"] != nil ? "A new code is on its way." : nil
             return try await stepPage(id: try context.parameters.require("id"), request: request, context: context,
-                                      error: nil, notice: notice)
+                                      error: nil, notice: notice, method: request.uri.queryParameters["method"].map(String.init))
         }
         router.post("recover/{id}") { request, context in
             let id = try context.parameters.require("id")
@@ -97,7 +97,7 @@ struct WebRecoveryController {
 
     /// Errors the step's own page explains; the rest get the general error page.
     private static func shownInline(_ error: KeywardError) -> Bool {
-        ["code.", "totp.", "second_factor.", "csrf.", "cookies.", "rate_limited", "recovery.locked", "request.invalid_field"]
+        ["code.", "totp.", "recovery_code.", "second_factor.", "csrf.", "cookies.", "rate_limited", "recovery.locked", "request.invalid_field"]
             .contains { error.code.hasPrefix($0) }
     }
 

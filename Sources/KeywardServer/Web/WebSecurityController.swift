@@ -39,7 +39,8 @@ struct WebSecurityController {
         router.get("account/security/confirm") { request, context in
             guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
             return try await confirmPage(session, request: request, context: context, error: nil,
-                                         sent: request.uri.queryParameters["sent"].map(String.init), method: nil)
+                                         sent: request.uri.queryParameters["sent"].map(String.init),
+                                         method: request.uri.queryParameters["method"].map(String.init))
         }
         router.post("account/security/confirm/verify") { request, context in
             try await signedIn(request, context, onError: { session, form, error in
@@ -99,6 +100,12 @@ struct WebSecurityController {
             try await signedIn(request, context) { session, _ in
                 try await services.settings.removeAuthenticator(session: session, origin: context.origin)
                 return Response.redirect(to: "/account/security?done=authenticator-removed", type: .found)
+            }
+        }
+        router.post("account/security/recovery-codes") { request, context in
+            try await signedIn(request, context) { session, _ in
+                let codes = try await services.settings.generateRecoveryCodes(session: session, origin: context.origin)
+                return recoveryCodesPage(codes, request: request, context: context)
             }
         }
         router.post("account/security/password") { request, context in
@@ -164,6 +171,7 @@ struct WebSecurityController {
         "anti-phishing": "Your anti-phishing code is set. Every email from us now shows it at the top.",
         "phone": "Your phone number is saved. Sign-in codes and security alerts now go to it.",
         "email": "Your email address is saved. Sign-in codes and security alerts now go to it.",
+        "recovery-codes": "Your recovery codes are ready. Earlier ones no longer work.",
     ]
 
     /// Runs a signed-in form action with its CSRF check; a coded error re-renders `onError` (by default
@@ -195,6 +203,7 @@ struct WebSecurityController {
             "authenticatorBoundAt": security.authenticatorBoundAt.map(ISO8601.string) ?? "",
             "signInMethods": security.signInMethods.map { describeMethod($0.method) }.joined(separator: " or "),
             "antiPhishingCodeSet": security.antiPhishingCodeSet,
+            "recoveryCodesRemaining": security.policy.recoveryCodesRemaining,
             "holds": security.holds.map { ["kind": $0.kind, "reason": describeReason($0.reason), "until": ISO8601.string($0.until)] },
             "hasHolds": !security.holds.isEmpty,
             "fresh": security.reauthenticatedUntil != nil,
@@ -203,6 +212,19 @@ struct WebSecurityController {
         if let notice { values["notice"] = notice }
         return pages.form("security", "Security settings", request: request, context: context, csrf: csrf, values: values,
                           error: error)
+    }
+
+    /// A new set of recovery codes, shown this once, with a text file to download. Answered to the
+    /// POST that made them, so that no address shows them again.
+    private func recoveryCodesPage(_ codes: [String], request: Request, context: KeywardRequestContext) -> Response {
+        let platform = services.config.platformName
+        let text = "\(platform) recovery codes\n\n" + codes.joined(separator: "\n")
+            + "\n\nEach code works once. Keep them away from your phone and never share them.\n"
+        let encoded = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let fileName = platform.lowercased().filter { $0.isLetter || $0.isNumber } + "-recovery-codes.txt"
+        return pages.form("recovery-codes", "Your recovery codes", request: request, context: context, csrf: csrf,
+                          values: ["codes": codes, "downloadHref": "data:text/plain;charset=utf-8,\(encoded)",
+                                   "downloadName": fileName])
     }
 
     /// The key and QR code of the enrolment waiting for its first code, or, with none left, the way back.
@@ -268,5 +290,6 @@ func describeMethod(_ method: SecondFactorMethod) -> String {
     case .emailCode: return "a code by email"
     case .smsCode: return "a code by SMS"
     case .totp: return "your authenticator app"
+    case .recoveryCode: return "one of your recovery codes"
     }
 }

@@ -193,7 +193,7 @@ public struct LoginService: Sendable {
         return try await database.transaction { stores in
             let deviceHash = flow.context.deviceHash
             let novelty = try await recognition.assess(accountId: accountId, deviceHash: deviceHash, origin: origin, in: stores)
-            try await step.complete(flow, proof: proof, scope: scope, deviceHash: deviceHash, in: stores)
+            try await step.complete(flow, proof: proof, scope: scope, deviceHash: deviceHash, origin: origin, in: stores)
             try await recognition.remember(accountId: accountId, origin: origin, in: stores)
             var details = ["flowId": flow.id, "method": method]
             details["unfamiliar"] = novelty.reason

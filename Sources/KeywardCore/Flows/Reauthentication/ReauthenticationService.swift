@@ -58,7 +58,8 @@ public struct ReauthenticationService: Sendable {
                                          origin: origin)
         return try await database.transaction { stores in
             let now = clock.now()
-            try await step.complete(flow, proof: proof, scope: .account(accountId: session.accountId), deviceHash: nil, in: stores)
+            try await step.complete(flow, proof: proof, scope: .account(accountId: session.accountId), deviceHash: nil,
+                                    origin: origin, in: stores)
             try await stores.sessions.markReauthenticated(id: session.id, at: now)
             try await stores.audit.record(AuditEvent(
                 kind: .reauthenticated, outcome: .success, accountId: session.accountId, origin: origin, at: now,

@@ -119,7 +119,7 @@ public struct RecoveryService: Sendable {
         }
         return try await database.transaction { stores in
             let now = clock.now()
-            try await step.consume(proof, in: stores)
+            try await step.consume(proof, origin: origin, in: stores)
             try await stores.flows.advance(flow, from: .secondFactorRequired, to: .verified, at: now,
                                            lost: KeywardError.recoveryAlreadyVerified)
             if let subject = flow.identifier?.value {
@@ -188,7 +188,9 @@ public struct RecoveryService: Sendable {
             try await codes.consume(code, in: stores)
             // The code proved one channel; the authenticator, or else a code to the other channel, is the second factor.
             let required = step.required(for: try await step.policy(accountId: accountId, in: stores))
-            let options = required.filter { $0.method.channel == nil || $0.method.channel != flow.identifier?.channel }
+            let others = required.filter { $0.method.channel == nil || $0.method.channel != flow.identifier?.channel }
+            // Recovery codes stand in for a second factor, never for none.
+            let options = others.contains { $0.method != .recoveryCode } ? others : []
             let next: RecoveryState = options.isEmpty ? .verified : .secondFactorRequired
             try await stores.flows.advance(flow, from: .codeSent, to: next,
                                            context: RecoveryFlow.Context(methods: options.map(\.method)), at: now,

@@ -14,6 +14,7 @@ public struct SecuritySettingsService: Sendable {
     private let step: SecondFactorStep
     private let queue: MessageQueue
     private let effects: SecurityEffectsApplier
+    private let recoveryCodes: RecoveryCodes
     private let clock: any KeywardClock
     /// The holds placed after changes.
     public let holds: ChangeHoldSettings
@@ -21,7 +22,8 @@ public struct SecuritySettingsService: Sendable {
     /// A service over the given parts.
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, policy: PasswordPolicy,
                 authenticators: Authenticators, reauthentication: ReauthenticationService, step: SecondFactorStep,
-                queue: MessageQueue, effects: SecurityEffectsApplier, clock: any KeywardClock, holds: ChangeHoldSettings) {
+                queue: MessageQueue, effects: SecurityEffectsApplier, recoveryCodes: RecoveryCodes, clock: any KeywardClock,
+                holds: ChangeHoldSettings) {
         self.database = database
         self.passwords = passwords
         self.policy = policy
@@ -30,6 +32,7 @@ public struct SecuritySettingsService: Sendable {
         self.step = step
         self.queue = queue
         self.effects = effects
+        self.recoveryCodes = recoveryCodes
         self.clock = clock
         self.holds = holds
     }
@@ -156,6 +159,19 @@ public struct SecuritySettingsService: Sendable {
             try await secure(.antiPhishingCodeSet, event: .antiPhishingCodeSet, hold: 0, accountId: session.accountId,
                              origin: origin, in: stores)
         }
+    }
+
+    /// Makes a new set of recovery codes in place of any earlier one and returns them, to be shown
+    /// this once (`ABCDE-FGHJK`); the owner is told on every channel.
+    public func generateRecoveryCodes(session: Session, origin: RequestOrigin) async throws -> [String] {
+        try reauthentication.requireFresh(session)
+        let set = recoveryCodes.generate(accountId: session.accountId, at: clock.now())
+        try await database.transaction { stores in
+            try await stores.recoveryCodes.replaceAll(accountId: session.accountId, with: set.stored)
+            try await secure(.recoveryCodesGenerated, event: .recoveryCodesGenerated, hold: 0, accountId: session.accountId,
+                             origin: origin, in: stores)
+        }
+        return set.shown
     }
 
     /// Applies a settings change's effects: its audit event, the hold (if any) and the notice on

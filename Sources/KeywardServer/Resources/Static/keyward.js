@@ -47,6 +47,12 @@
       }
     }
 
+    var print = document.getElementById("print-recovery-codes");
+    if (print && window.print) {
+      print.hidden = false;
+      print.addEventListener("click", function () { window.print(); });
+    }
+
     var resend = document.getElementById("resend");
     var countdown = document.getElementById("resend-countdown");
     if (resend && countdown) {
