@@ -118,7 +118,7 @@ private func assemble(
         CodeCredential(channel: .email, codes: codes),
         CodeCredential(channel: .sms, codes: codes),
         RecoveryCodeCredential(codes: recoveryCodes, queue: queue, clock: clock),
-    ])
+    ], clock: clock)
     let step = SecondFactorStep(database: database, codes: codes, credentials: credentials, guesses: guesses, clock: clock)
     let effects = SecurityEffectsApplier(queue: queue, clock: clock)
     let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)

@@ -31,7 +31,7 @@ import Testing
             #expect(stored?.context == "{}")
             #expect(try await database.stores.flows.newest(accountId: try #require(flow.accountId), kind: .registration,
                                                            state: "pending_verification")?.id == flow.id)
-            #expect(try await database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now))
+            #expect(try await database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now, context: "{}"))
             #expect(try await database.stores.flows.find(id: flow.id)?.passwordHash == nil)
             let rows = try await database.textValues(in: "flows")
             #expect(!rows.joined().contains { $0.contains("argon2id") })
@@ -146,8 +146,8 @@ import Testing
             let flow = try await pendingFlow(database, identifier: Identifier(kind: .email, value: "a@example.com"))
             let found = try #require(try await database.stores.flows.find(id: flow.id))
             #expect(found == flow)
-            #expect(try await database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now))
-            #expect(try await !database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now))
+            #expect(try await database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now, context: "{}"))
+            #expect(try await !database.stores.flows.transition(id: flow.id, from: "pending_verification", to: "completed", at: now, context: "{}"))
             #expect(try await database.stores.flows.find(id: "missing") == nil)
         }
     }

@@ -69,10 +69,12 @@ public protocol CredentialMethod: Sendable {
 /// Every credential method the server offers, by name.
 public struct CredentialMethods: Sendable {
     private let methods: [any CredentialMethod]
+    private let clock: any KeywardClock
 
     /// The given methods, in the order pages offer them.
-    public init(_ methods: [any CredentialMethod]) {
+    public init(_ methods: [any CredentialMethod], clock: any KeywardClock) {
         self.methods = methods
+        self.clock = clock
     }
 
     /// The method named `method`; throws `second_factor.method_unavailable` when none is.
@@ -84,6 +86,22 @@ public struct CredentialMethods: Sendable {
     /// The options an account with `factors` can use, in order.
     public func offers(for factors: LoginPolicy) -> [SecondFactorOption] {
         methods.compactMap { $0.offer(for: factors) }
+    }
+
+    /// Checks `entered` with the method named `method`, auditing a wrong entry
+    /// (``KeywardError/isWrongGuess``) as a failed second factor of the attempt's flow. Counts
+    /// nothing: callers check it as one admitted guess.
+    public func verify(_ method: SecondFactorMethod, _ entered: String, _ attempt: CredentialAttempt,
+                       in stores: any KeywardStores) async throws -> CredentialProof {
+        let credential = try self.method(method)
+        do {
+            return try await credential.verify(entered, attempt, in: stores)
+        } catch let failure as KeywardError where failure.isWrongGuess {
+            try await stores.audit.record(AuditEvent(
+                kind: .secondFactorFailed, outcome: .failure, accountId: attempt.flow.accountId, origin: attempt.origin,
+                at: clock.now(), details: ["flowId": attempt.flow.id, "method": method.rawValue, "reason": failure.code]))
+            throw failure
+        }
     }
 
     /// Uses a checked proof up through the method that made it.

@@ -74,12 +74,9 @@ public protocol FlowStore: Sendable {
     /// The flow with `id`.
     func find(id: String) async throws -> Flow?
 
-    /// Moves the flow from `expected` to `newState` only if it is still in `expected`; `false` when
-    /// another request moved it first. Every transition erases the flow's ``Flow/passwordHash``,
-    /// which is needed only while the flow waits in the state it began in.
-    func transition(id: String, from expected: String, to newState: String, at: Date) async throws -> Bool
-
-    /// Like ``transition(id:from:to:at:)``, replacing the flow's context in the same statement.
+    /// Moves the flow from `expected` to `newState` with `context`, only if it is still in
+    /// `expected`; `false` when another request moved it first. Every transition erases the flow's
+    /// ``Flow/passwordHash``, which is needed only while the flow waits in the state it began in.
     func transition(id: String, from expected: String, to newState: String, at: Date,
                     context: String) async throws -> Bool
 

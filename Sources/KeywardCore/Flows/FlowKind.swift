@@ -148,18 +148,12 @@ extension FlowStore {
     public func advance<K: FlowKind>(_ flow: LoadedFlow<K>, from expected: K.State, to newState: K.State,
                                      context: K.Context? = nil, at now: Date,
                                      lost: KeywardError = K.completed) async throws -> LoadedFlow<K> {
-        let moved: Bool
-        let record: Flow
-        if let context {
-            let text = try FlowContextCoding.encode(context)
-            moved = try await transition(id: flow.id, from: expected.rawValue, to: newState.rawValue, at: now, context: text)
-            record = flow.record.with(state: newState.rawValue, context: text, at: now)
-        } else {
-            moved = try await transition(id: flow.id, from: expected.rawValue, to: newState.rawValue, at: now)
-            record = flow.record.with(state: newState.rawValue, context: flow.record.context, at: now)
+        let text = try context.map(FlowContextCoding.encode) ?? flow.record.context
+        guard try await transition(id: flow.id, from: expected.rawValue, to: newState.rawValue, at: now, context: text) else {
+            throw lost
         }
-        guard moved else { throw lost }
-        return LoadedFlow(record: record, state: newState, context: context ?? flow.context)
+        return LoadedFlow(record: flow.record.with(state: newState.rawValue, context: text, at: now), state: newState,
+                          context: context ?? flow.context)
     }
 
     /// Moves every other flow of kind `K` of the account that is in one of `states` to `newState`.

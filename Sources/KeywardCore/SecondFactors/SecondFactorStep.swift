@@ -176,7 +176,7 @@ public struct SecondFactorStep: Sendable {
     }
 
     /// Checks `entered` for `method` without counting it anywhere (callers count it in their own
-    /// counter first), auditing a wrong entry. Throws the code's or the authenticator's errors, or
+    /// counter first), auditing a wrong entry. Throws the method's errors, or
     /// `second_factor.method_unavailable`.
     public func verify<K: FlowKind>(flow: LoadedFlow<K>, method: SecondFactorMethod, code entered: String,
                                     origin: RequestOrigin) async throws -> CredentialProof where K.Context: SecondFactorContext {
@@ -184,17 +184,9 @@ public struct SecondFactorStep: Sendable {
             throw KeywardError.secondFactorMethodUnavailable
         }
         let stores = database.stores
-        let credential = try credentials.method(method)
         let attempt = CredentialAttempt(flow: flow.record, factors: try await policy(accountId: accountId, in: stores),
                                         origin: origin)
-        do {
-            return try await credential.verify(entered, attempt, in: stores)
-        } catch let failure as KeywardError where failure.isWrongGuess {
-            try await stores.audit.record(AuditEvent(
-                kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
-                details: ["flowId": flow.id, "method": method.rawValue, "reason": failure.code]))
-            throw failure
-        }
+        return try await credentials.verify(method, entered, attempt, in: stores)
     }
 
     /// Uses a checked proof up, inside the transaction that acts on it.

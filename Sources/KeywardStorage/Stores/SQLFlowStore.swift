@@ -48,14 +48,6 @@ struct SQLFlowStore: FlowStore {
                     passwordHash: try row.optionalString("password_hash"))
     }
 
-    func transition(id: String, from expected: String, to newState: String, at: Date) async throws -> Bool {
-        !(try await sql.raw("""
-            UPDATE flows SET state = \(bind: newState), updated_at = \(bind: at.unixMilliseconds), password_hash = NULL
-            WHERE id = \(bind: id) AND state = \(bind: expected)
-            RETURNING id
-            """).all()).isEmpty
-    }
-
     func transition(id: String, from expected: String, to newState: String, at: Date,
                     context: String) async throws -> Bool {
         !(try await sql.raw("""

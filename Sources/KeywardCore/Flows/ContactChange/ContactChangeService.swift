@@ -215,18 +215,9 @@ public struct ContactChangeService: Sendable {
         let stores = database.stores
         let factors = try await LoginPolicy.load(accountId: accountId, in: stores)
         guard factors.authenticator else { throw KeywardError.contactChangeNeedsSupport }
-        let authenticator = try credentials.method(.totp)
         let scope = GuessScope.account(accountId: accountId)
-        try await guesses.guess(scope, origin: origin, in: database) {
-            do {
-                _ = try await authenticator.verify(code, CredentialAttempt(flow: flow, factors: factors, origin: origin),
-                                                   in: stores)
-            } catch let failure as KeywardError where failure.isWrongGuess {
-                try await stores.audit.record(AuditEvent(
-                    kind: .secondFactorFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
-                    details: ["flowId": flow.id, "method": SecondFactorMethod.totp.rawValue, "reason": failure.code]))
-                throw failure
-            }
+        _ = try await guesses.guess(scope, origin: origin, in: database) {
+            try await credentials.verify(.totp, code, CredentialAttempt(flow: flow, factors: factors, origin: origin), in: stores)
         }
         // A right code here proves the change, not a sign-in: it neither counts nor clears failures.
         try await guesses.release(scope, in: stores)
