@@ -103,7 +103,10 @@ let package = Package(
         ),
         .target(
             name: "KeywardTestSupport",
-            dependencies: ["KeywardCore", "KeywardServer", "KeywardStorage", "KeywardCrypto"],
+            dependencies: [
+                "KeywardCore", "KeywardServer", "KeywardStorage", "KeywardCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

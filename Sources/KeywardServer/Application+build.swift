@@ -28,6 +28,10 @@ public struct KeywardServices: Sendable {
     public let settings: SecuritySettingsService
     /// Phone number and email address changes.
     public let contacts: ContactChangeService
+    /// Passkeys in the security settings.
+    public let passkeys: PasskeySettingsService
+    /// Sign-in with a passkey alone.
+    public let passkeySignIns: PasskeySignInService
     /// Identifiers, holds and activity of accounts, for pages and the API.
     public let accounts: AccountActivityService
     /// The configuration in force.
@@ -113,7 +117,10 @@ private func assemble(
                                maxRecoveryFailures: config.recoveryMaxCodeFailures, queue: queue)
     let authenticators = Authenticators(sealer: sealer, clock: clock, settings: config.effectiveAuthenticator)
     let recoveryCodes = RecoveryCodes(hasher: hasher)
+    let party = try config.relyingParty()
+    let relyingParty = PasskeyRelyingParty(id: party.id, name: config.platformName, origins: party.origins, hasher: hasher)
     let credentials = CredentialMethods([
+        PasskeyCredential(relyingParty: relyingParty, clock: clock),
         AuthenticatorCredential(authenticators: authenticators),
         CodeCredential(channel: .email, codes: codes),
         CodeCredential(channel: .sms, codes: codes),
@@ -144,9 +151,15 @@ private func assemble(
                                         reauthentication: reauthentication, effects: effects,
                                         holds: config.changeHolds, clock: clock,
                                         flowLifetime: config.loginFlowLifetime)
+    let passkeys = PasskeySettingsService(database: database, relyingParty: relyingParty,
+                                          reauthentication: reauthentication, effects: effects, clock: clock,
+                                          holds: config.changeHolds)
+    let passkeySignIns = PasskeySignInService(database: database, relyingParty: relyingParty, sessions: sessions,
+                                              guesses: guesses, limits: config.rateLimits, recognition: recognition,
+                                              clock: clock)
     let services = KeywardServices(database: database, registrations: registrations, logins: logins,
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
-                                   settings: settings, contacts: contacts,
+                                   settings: settings, contacts: contacts, passkeys: passkeys, passkeySignIns: passkeySignIns,
                                    accounts: AccountActivityService(database: database, clock: clock), config: config,
                                    clock: clock)
 
@@ -167,10 +180,11 @@ private func assemble(
                      assets: resources.assets, openAPI: resources.openAPI).addRoutes(to: router)
     let api = router.group("api/v1")
     RegistrationController(registrations: registrations).addRoutes(to: api)
-    LoginController(logins: logins, sessions: sessions).addRoutes(to: api)
+    LoginController(logins: logins, passkeySignIns: passkeySignIns, sessions: sessions).addRoutes(to: api)
     RecoveryController(recoveries: recoveries).addRoutes(to: api)
     AccountController(accounts: services.accounts, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
+    PasskeyController(passkeys: passkeys).addRoutes(to: api)
     ContactChangeController(contacts: contacts).addRoutes(to: api)
     SupportController(diagnostics: SignInDiagnostics(database: database, lockout: config.lockout, clock: clock),
                       operatorKeys: config.operatorAPIKeys).addRoutes(to: api)

@@ -224,5 +224,24 @@ enum Migrations {
             )
             """,
         ]),
+        Migration(version: 8, name: "passkeys", statements: [
+            """
+            CREATE TABLE passkeys (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                credential_id TEXT NOT NULL UNIQUE,
+                public_key TEXT NOT NULL,
+                algorithm BIGINT NOT NULL,
+                sign_count BIGINT NOT NULL,
+                transports TEXT NOT NULL,
+                backup_eligible BIGINT NOT NULL,
+                backed_up BIGINT NOT NULL,
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                last_used_at BIGINT
+            )
+            """,
+            "CREATE INDEX passkeys_account ON passkeys (account_id)",
+        ]),
     ]
 }

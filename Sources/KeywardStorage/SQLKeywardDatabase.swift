@@ -71,6 +71,7 @@ struct SQLStores: KeywardStores {
     var locations: any KnownLocationStore { SQLKnownLocationStore(sql: sql) }
     var authenticators: any AuthenticatorStore { SQLAuthenticatorStore(sql: sql) }
     var recoveryCodes: any RecoveryCodeStore { SQLRecoveryCodeStore(sql: sql) }
+    var passkeys: any PasskeyStore { SQLPasskeyStore(sql: sql) }
 }
 
 extension SQLKeywardDatabase {

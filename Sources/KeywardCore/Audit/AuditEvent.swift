@@ -42,6 +42,14 @@ public struct AuditEvent: Sendable, Equatable {
         public static let recoveryCodesGenerated = Kind(rawValue: "recovery_codes.generated")
         /// A recovery code was used in place of another factor.
         public static let recoveryCodeUsed = Kind(rawValue: "recovery_code.used")
+        /// A passkey was registered to the account.
+        public static let passkeyAdded = Kind(rawValue: "passkey.added")
+        /// A passkey was renamed.
+        public static let passkeyRenamed = Kind(rawValue: "passkey.renamed")
+        /// A passkey was removed.
+        public static let passkeyRemoved = Kind(rawValue: "passkey.removed")
+        /// A passkey answered with a counter that went backwards: it may have been copied.
+        public static let passkeyCloneSuspected = Kind(rawValue: "passkey.clone_suspected")
         /// Support looked up why the account's owner cannot sign in.
         public static let supportDiagnosed = Kind(rawValue: "support.diagnosed")
     }

@@ -1,4 +1,5 @@
 public import Foundation
+public import KeywardCrypto
 
 /// A checked proof, used up by ``CredentialMethods/consume(_:origin:in:)`` in the transaction that
 /// acts on it.
@@ -9,17 +10,27 @@ public struct CredentialProof: Sendable {
     public let accountId: String?
     /// The one-time code to mark used, for code methods.
     public let code: VerificationCode?
-    /// The stored record to use up, for methods that keep one per proof (a recovery code's id).
+    /// The stored record to use up, for methods that keep one per proof (a recovery code's id, a
+    /// passkey's id).
     public let reference: String?
+    /// The counter and backup state a passkey reported, recorded when the proof is used up.
+    public let passkeyUse: WebAuthnAssertion?
 
     /// A proof from `method` for `accountId`, with what it matched.
     public init(method: SecondFactorMethod, accountId: String? = nil, code: VerificationCode? = nil,
-                reference: String? = nil) {
+                reference: String? = nil, passkeyUse: WebAuthnAssertion? = nil) {
         self.method = method
         self.accountId = accountId
         self.code = code
         self.reference = reference
+        self.passkeyUse = passkeyUse
     }
+}
+
+/// What the client needs before it can answer a method, handed out with the step that offers it.
+public enum CredentialPrompt: Sendable, Equatable {
+    /// The options for `navigator.credentials.get()`.
+    case passkey(PasskeyRequestOptions)
 }
 
 /// What a method checking or sending for a flow is told: the flow, the account's factors, and
@@ -57,6 +68,9 @@ public protocol CredentialMethod: Sendable {
     func send(_ attempt: CredentialAttempt, reason: MessageComposer.CodeReason,
               in database: any KeywardDatabase) async throws -> Date
 
+    /// What the client needs before it can answer in `flow` (a passkey's challenge), or `nil`.
+    func prompt(flow: Flow, in stores: any KeywardStores) async throws -> CredentialPrompt?
+
     /// Checks `entered`, throwing the method's wrong-guess errors (``KeywardError/isWrongGuess``)
     /// or others; returns the proof to use up.
     func verify(_ entered: String, _ attempt: CredentialAttempt, in stores: any KeywardStores) async throws -> CredentialProof
@@ -64,6 +78,11 @@ public protocol CredentialMethod: Sendable {
     /// Uses a checked proof up, inside the transaction that acts on it, with any notice its use
     /// causes.
     func consume(_ proof: CredentialProof, origin: RequestOrigin, in stores: any KeywardStores) async throws
+}
+
+extension CredentialMethod {
+    /// Nothing to hand out: the person answers from what they hold or were sent.
+    public func prompt(flow: Flow, in stores: any KeywardStores) async throws -> CredentialPrompt? { nil }
 }
 
 /// Every credential method the server offers, by name.
@@ -86,6 +105,15 @@ public struct CredentialMethods: Sendable {
     /// The options an account with `factors` can use, in order.
     public func offers(for factors: LoginPolicy) -> [SecondFactorOption] {
         methods.compactMap { $0.offer(for: factors) }
+    }
+
+    /// What the client needs for each of `methods` in `flow`, in order.
+    public func prompts(for methods: [SecondFactorMethod], flow: Flow, in stores: any KeywardStores) async throws -> [CredentialPrompt] {
+        var prompts: [CredentialPrompt] = []
+        for method in methods {
+            if let prompt = try await self.method(method).prompt(flow: flow, in: stores) { prompts.append(prompt) }
+        }
+        return prompts
     }
 
     /// Checks `entered` with the method named `method`, auditing a wrong entry

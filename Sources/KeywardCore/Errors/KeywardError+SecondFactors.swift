@@ -50,7 +50,9 @@ extension KeywardError {
 
 extension KeywardError {
     /// Whether the error says a proof was entered and was wrong: a wrong, expired or used-up
-    /// one-time code, or a wrong or replayed authenticator code. This is the one place that
+    /// one-time code, a wrong or replayed authenticator code, a wrong recovery code, or a passkey
+    /// assertion that does not hold (unknown passkey, wrong challenge, origin or RP, no user
+    /// verification, bad signature, a counter gone backwards). This is the one place that
     /// decides what counts as a guess toward a lock or a recovery pause; any other error (no code
     /// sent yet, a method not offered, the database out of reach) gives the guess back.
     public var isWrongGuess: Bool { Self.wrongGuessCodes.contains(code) }
@@ -58,5 +60,8 @@ extension KeywardError {
     private static let wrongGuessCodes: Set<String> = [
         KeywardError.codeInvalid(attemptsRemaining: 0).code, KeywardError.codeExpired.code, KeywardError.codeExhausted.code,
         KeywardError.totpInvalid.code, KeywardError.totpReused.code, KeywardError.recoveryCodeInvalid.code,
+        KeywardError.passkeyUnknown.code, KeywardError.passkeyChallengeMismatch.code, KeywardError.passkeyOriginMismatch.code,
+        KeywardError.passkeyRPIDMismatch.code, KeywardError.passkeyUserVerificationRequired.code,
+        KeywardError.passkeySignatureInvalid.code, KeywardError.passkeySignCountRegressed.code,
     ]
 }

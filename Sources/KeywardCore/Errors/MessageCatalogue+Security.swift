@@ -3,7 +3,7 @@ extension MessageCatalogue {
     static let englishSecurity: [String: Entry] = [
         "second_factor.method_invalid": Entry(
             title: "Unknown verification method",
-            detail: "Choose one of the verification methods offered: email_code, sms_code or totp."),
+            detail: "Choose one of the verification methods offered: email_code, sms_code, totp, passkey or recovery_code."),
         "second_factor.method_unavailable": Entry(
             title: "Method not available here",
             detail: "This verification method is not available for this step. Use one of the methods offered; with an authenticator app bound, its code is required."),

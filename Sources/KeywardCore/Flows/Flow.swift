@@ -18,6 +18,10 @@ public struct Flow: Sendable, Equatable {
         public static let reauthentication = Kind(rawValue: "reauthentication")
         /// Binding or changing the phone number or email address.
         public static let contactChange = Kind(rawValue: "contact_change")
+        /// Registering a passkey from the security settings.
+        public static let passkeyRegistration = Kind(rawValue: "passkey_registration")
+        /// Signing in with a passkey alone.
+        public static let passkeySignIn = Kind(rawValue: "passkey_sign_in")
     }
 
     /// A random id, handed to the client.

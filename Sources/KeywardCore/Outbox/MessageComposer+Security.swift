@@ -11,6 +11,8 @@ public enum SecurityChange: String, Sendable {
     case emailChanged = "email.changed"
     case antiPhishingCodeSet = "anti_phishing_code.set"
     case recoveryCodesGenerated = "recovery_codes.generated"
+    case passkeyAdded = "passkey.added"
+    case passkeyRemoved = "passkey.removed"
 
     /// What happened, as a sentence fragment.
     var description: String {
@@ -24,6 +26,8 @@ public enum SecurityChange: String, Sendable {
         case .emailChanged: return "The email address of your account was changed"
         case .antiPhishingCodeSet: return "Your anti-phishing code was changed"
         case .recoveryCodesGenerated: return "New recovery codes were made for your account; earlier ones no longer work"
+        case .passkeyAdded: return "A passkey was added to your account"
+        case .passkeyRemoved: return "A passkey was removed from your account"
         }
     }
 }

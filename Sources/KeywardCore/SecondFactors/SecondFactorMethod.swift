@@ -10,13 +10,15 @@ public enum SecondFactorMethod: String, Sendable, CaseIterable, Codable {
     case totp
     /// One of the account's single-use recovery codes, kept for when its other factors are lost.
     case recoveryCode = "recovery_code"
+    /// A passkey registered to the account (WebAuthn), answered with the JSON of an assertion.
+    case passkey
 
     /// The channel a code for this method is sent on; `nil` for the authenticator.
     public var channel: DeliveryChannel? {
         switch self {
         case .emailCode: return .email
         case .smsCode: return .sms
-        case .totp, .recoveryCode: return nil
+        case .totp, .recoveryCode, .passkey: return nil
         }
     }
 
@@ -57,20 +59,24 @@ public struct LoginPolicy: Sendable, Equatable {
     public let authenticator: Bool
     /// How many unused recovery codes the account has.
     public let recoveryCodesRemaining: Int
+    /// How many passkeys the account has.
+    public let passkeys: Int
 
     /// The policy of an account with these factors.
-    public init(email: Identifier?, phone: Identifier?, authenticator: Bool, recoveryCodesRemaining: Int = 0) {
+    public init(email: Identifier?, phone: Identifier?, authenticator: Bool, recoveryCodesRemaining: Int = 0,
+                passkeys: Int = 0) {
         self.email = email
         self.phone = phone
         self.authenticator = authenticator
         self.recoveryCodesRemaining = recoveryCodesRemaining
+        self.passkeys = passkeys
     }
 
-    /// The policy read from the account's verified identifiers, authenticator and recovery codes.
-    public init(identifiers: [AccountIdentifier], authenticator: Bool, recoveryCodesRemaining: Int = 0) {
+    /// The policy read from the account's verified identifiers, authenticator, recovery codes and passkeys.
+    public init(identifiers: [AccountIdentifier], authenticator: Bool, recoveryCodesRemaining: Int = 0, passkeys: Int = 0) {
         let verified = identifiers.filter { $0.verifiedAt != nil }.map(\.identifier)
         self.init(email: verified.first { $0.kind == .email }, phone: verified.first { $0.kind == .phone },
-                  authenticator: authenticator, recoveryCodesRemaining: recoveryCodesRemaining)
+                  authenticator: authenticator, recoveryCodesRemaining: recoveryCodesRemaining, passkeys: passkeys)
     }
 
     /// The account's factors as stored now.
@@ -78,7 +84,8 @@ public struct LoginPolicy: Sendable, Equatable {
         let identifiers = try await stores.accounts.identifiers(accountId: accountId)
         let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active)
         return LoginPolicy(identifiers: identifiers, authenticator: authenticator != nil,
-                           recoveryCodesRemaining: try await stores.recoveryCodes.remaining(accountId: accountId))
+                           recoveryCodesRemaining: try await stores.recoveryCodes.remaining(accountId: accountId),
+                           passkeys: try await stores.passkeys.count(accountId: accountId))
     }
 
     /// The identifier a code for `channel` goes to.
@@ -89,7 +96,7 @@ public struct LoginPolicy: Sendable, Equatable {
     /// Every factor bound, as method names.
     public var bound: [SecondFactorMethod] {
         (email == nil ? [] : [.emailCode]) + (phone == nil ? [] : [.smsCode]) + (authenticator ? [.totp] : [])
-            + (recoveryCodesRemaining > 0 ? [.recoveryCode] : [])
+            + (passkeys > 0 ? [.passkey] : []) + (recoveryCodesRemaining > 0 ? [.recoveryCode] : [])
     }
 }
 

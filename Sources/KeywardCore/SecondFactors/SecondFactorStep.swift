@@ -9,6 +9,8 @@ public struct SecondFactorChallenge: Sendable {
     public let options: [SecondFactorOption]
     /// When the flow stops accepting anything.
     public let expiresAt: Date
+    /// What the client needs before it can answer some methods (a passkey's challenge).
+    public let prompts: [CredentialPrompt]
 }
 
 /// Where a waiting second step stands, for pages: the options, and for each code method whether a
@@ -24,6 +26,8 @@ public struct SecondFactorPending: Sendable {
     /// accepted by the mail server or gateway, or given up. What tells "it left us at 06:04, look
     /// in spam" from "it has not left yet" when a code does not arrive.
     public let deliveries: [SecondFactorMethod: OutboxDelivery]
+    /// What the client needs before it can answer some methods (a passkey's challenge).
+    public let prompts: [CredentialPrompt]
 }
 
 /// The states of a flow waiting for a second factor: sign-in and re-authentication.
@@ -79,6 +83,11 @@ public struct SecondFactorStep: Sendable {
         return (held.isEmpty ? main : held) + backups
     }
 
+    /// Every method an account with `factors` holds, in the order pages offer them.
+    public func offers(for factors: LoginPolicy) -> [SecondFactorOption] {
+        credentials.offers(for: factors)
+    }
+
     /// Opens a flow of kind `K` for the account, waiting for one of its required methods, with the
     /// context `context` makes of the methods offered. Throws `second_factor.unavailable` when the
     /// account has none.
@@ -91,7 +100,8 @@ public struct SecondFactorStep: Sendable {
         let flow = try await stores.flows.start(K.self, id: SecureRandom.uuid(), state: .secondFactorRequired,
                                                 accountId: accountId, identifier: identifier, at: clock.now(),
                                                 lifetime: lifetime, context: context(options.map(\.method)))
-        return SecondFactorChallenge(flowId: flow.id, options: options, expiresAt: flow.expiresAt)
+        let prompts = try await credentials.prompts(for: options.map(\.method), flow: flow.record, in: stores)
+        return SecondFactorChallenge(flowId: flow.id, options: options, expiresAt: flow.expiresAt, prompts: prompts)
     }
 
     /// The flow `id` of kind `K` still waiting for its second factor, optionally only if it belongs to
@@ -108,7 +118,7 @@ public struct SecondFactorStep: Sendable {
     public func options<K: FlowKind>(of flow: LoadedFlow<K>) async throws -> [SecondFactorOption] where K.Context: SecondFactorContext {
         guard let accountId = flow.accountId else { return [] }
         let offered = flow.context.methods
-        return required(for: try await policy(accountId: accountId, in: database.stores)).filter { offered.contains($0.method) }
+        return offers(for: try await policy(accountId: accountId, in: database.stores)).filter { offered.contains($0.method) }
     }
 
     /// Whether a code for `method` was sent in this flow, and when the next may be: after this flow's
@@ -139,7 +149,8 @@ public struct SecondFactorStep: Sendable {
             }
             next[option.method] = status.nextAt
         }
-        return SecondFactorPending(options: options, sent: sent, nextSendAt: next, deliveries: deliveries)
+        let prompts = try await credentials.prompts(for: options.map(\.method), flow: flow.record, in: database.stores)
+        return SecondFactorPending(options: options, sent: sent, nextSendAt: next, deliveries: deliveries, prompts: prompts)
     }
 
     /// Throws `account.locked` while the flow's guess `scope` is locked: a sign-in that ran into

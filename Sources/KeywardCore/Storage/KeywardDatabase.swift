@@ -28,6 +28,8 @@ public protocol KeywardStores: Sendable {
     var authenticators: any AuthenticatorStore { get }
     /// Recovery codes, as keyed hashes.
     var recoveryCodes: any RecoveryCodeStore { get }
+    /// Passkeys.
+    var passkeys: any PasskeyStore { get }
 }
 
 /// The database behind every store.

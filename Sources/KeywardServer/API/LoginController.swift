@@ -5,7 +5,15 @@ import KeywardCore
 /// `/api/v1/login` (and its flow), `/api/v1/logout`, `/api/v1/session`, `/api/v1/sessions`.
 struct LoginController {
     let logins: LoginService
+    let passkeySignIns: PasskeySignInService
     let sessions: SessionService
+
+    struct PasskeySignInBody: Decodable {
+        let flowId: String
+        let credential: PasskeyCredentialJSON
+        let deviceName: String?
+        let deviceId: String?
+    }
 
     struct LoginBody: Decodable {
         let identifier: String
@@ -22,6 +30,17 @@ struct LoginController {
                                                    origin: context.origin)
             return try jsonResponse(SecondFactorChallengeJSON(challenge))
         }
+        group.post("login/passkey/options") { _, context in
+            try jsonResponse(PasskeySignInOptionsJSON(try await passkeySignIns.start(origin: context.origin)))
+        }
+        group.post("login/passkey") { request, context in
+            let body = try await request.decodeJSON(PasskeySignInBody.self, limit: context.bodyLimit)
+            let result = try await passkeySignIns.finish(flowId: body.flowId, credential: body.credential,
+                                                         device: SignInDevice(id: body.deviceId, name: body.deviceName),
+                                                         origin: context.origin)
+            return try jsonResponse(LoginJSON(status: "authenticated", accountId: result.accountId,
+                                              session: SessionTokenJSON(result.session)))
+        }
         group.get("login/{flowId}") { _, context in
             let flowId = try context.parameters.require("flowId")
             return try jsonResponse(LoginFlowJSON(flowId: flowId, pending: try await logins.pending(flowId: flowId)))
@@ -35,7 +54,7 @@ struct LoginController {
         group.post("login/{flowId}/verify") { request, context in
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
             let result = try await logins.verify(flowId: try context.parameters.require("flowId"), method: body.method,
-                                                 code: body.code, origin: context.origin)
+                                                 code: try body.entered(), origin: context.origin)
             return try jsonResponse(LoginJSON(status: "authenticated", accountId: result.accountId,
                                               session: SessionTokenJSON(result.session)))
         }
@@ -74,9 +93,21 @@ struct SendCodeBody: Decodable {
     let channel: String
 }
 
+/// `{method, code}`, or `{method: "passkey", credential}` with the browser's assertion.
 struct SecondFactorBody: Decodable {
     let method: String
-    let code: String
+    let code: String?
+    let credential: PasskeyCredentialJSON?
+
+    /// What the person entered for the method: the code, or the assertion's JSON text.
+    func entered() throws -> String {
+        if method == SecondFactorMethod.passkey.rawValue {
+            guard let credential else { throw KeywardError.requestInvalidField("credential") }
+            return String(decoding: try JSONEncoder().encode(credential), as: UTF8.self)
+        }
+        guard let code else { throw KeywardError.requestInvalidField("code") }
+        return code
+    }
 }
 
 /// `{status: "second_factor_required", flowId, methods, destinations, expiresAt}`.
@@ -86,12 +117,14 @@ struct SecondFactorChallengeJSON: Encodable {
     let methods: [String]
     let destinations: [String: String]
     let expiresAt: Date
+    let passkey: PasskeyRequestOptionsJSON?
 
     init(_ challenge: SecondFactorChallenge) {
         flowId = challenge.flowId
         methods = challenge.options.map(\.method.rawValue)
         destinations = destinationsByMethod(challenge.options)
         expiresAt = challenge.expiresAt
+        passkey = PasskeyRequestOptionsJSON(prompts: challenge.prompts)
     }
 }
 
@@ -103,6 +136,7 @@ struct LoginFlowJSON: Encodable {
     let methods: [String]
     let destinations: [String: String]
     let codes: [String: CodeStatusJSON]
+    let passkey: PasskeyRequestOptionsJSON?
 
     struct CodeStatusJSON: Encodable {
         let sent: Bool
@@ -132,6 +166,7 @@ struct LoginFlowJSON: Encodable {
                 resendAvailableAt: next, delivery: delivery)
         }
         self.codes = codes
+        passkey = PasskeyRequestOptionsJSON(prompts: pending.prompts)
     }
 }
 

@@ -26,7 +26,8 @@ struct RecoveryController {
             let state = try await recoveries.verify(flowId: id, code: body.code, origin: context.origin)
             guard state == .secondFactorRequired else { return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue)) }
             let pending = try await recoveries.secondFactor(flowId: id)
-            return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue, options: pending.options))
+            return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue, options: pending.options,
+                                                      prompts: pending.prompts))
         }
         group.post("recovery/{id}/second-factor/send-code") { request, context in
             let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
@@ -37,7 +38,7 @@ struct RecoveryController {
         group.post("recovery/{id}/second-factor") { request, context in
             let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
-            let state = try await recoveries.verifySecondFactor(flowId: id, method: body.method, code: body.code,
+            let state = try await recoveries.verifySecondFactor(flowId: id, method: body.method, code: try body.entered(),
                                                                 origin: context.origin)
             return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue))
         }
@@ -69,12 +70,14 @@ struct RecoveryStateJSON: Encodable {
     let status: String
     let methods: [String]?
     let destinations: [String: String]?
+    let passkey: PasskeyRequestOptionsJSON?
 
-    init(flowId: String, status: String, options: [SecondFactorOption]? = nil) {
+    init(flowId: String, status: String, options: [SecondFactorOption]? = nil, prompts: [CredentialPrompt] = []) {
         self.flowId = flowId
         self.status = status
         methods = options?.map(\.method.rawValue)
         destinations = options.map(destinationsByMethod)
+        passkey = PasskeyRequestOptionsJSON(prompts: prompts)
     }
 }
 

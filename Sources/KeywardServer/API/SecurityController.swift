@@ -41,7 +41,7 @@ struct SecurityController {
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
             let until = try await reauthentication.verify(session: context.session,
                                                           flowId: try context.parameters.require("flowId"),
-                                                          method: body.method, code: body.code, origin: context.origin)
+                                                          method: body.method, code: try body.entered(), origin: context.origin)
             return try jsonResponse(["reauthenticatedUntil": ISO8601.string(until)])
         }
         signedIn.get("security") { _, context in

@@ -36,6 +36,10 @@ public struct ConfigKey: Sendable {
         ConfigKey("server.port", "KEYWARD_PORT", "port to listen on (default 8080)") { c, v in
             c.port = try int(v, "server.port", 0...65535) },
         ConfigKey("server.publicURL", "KEYWARD_PUBLIC_URL", "public base URL used in messages (default http://host:port)") { c, v in c.publicURL = v },
+        ConfigKey("webauthn.rpID", "KEYWARD_WEBAUTHN_RP_ID", "the domain passkeys are made for: the host of server.publicURL (the default) or a domain it belongs to; changing it later makes every passkey unusable") { c, v in
+            c.webAuthn.rpID = v },
+        ConfigKey("webauthn.origins", "KEYWARD_WEBAUTHN_ORIGINS", "comma-separated origins passkeys may also be used from besides server.publicURL's, such as apps' (default none)") { c, v in
+            c.webAuthn.origins = list(v) },
         ConfigKey("server.trustedProxies", "KEYWARD_TRUSTED_PROXIES", "comma-separated proxy IPs or CIDR ranges whose X-Forwarded-For is believed (default none)") { c, v in
             c.trustedProxies = list(v)
             for entry in c.trustedProxies where IPRange(entry) == nil {

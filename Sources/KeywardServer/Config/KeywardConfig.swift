@@ -31,6 +31,8 @@ public struct KeywardConfig: Sendable {
     public var platformName: String = "Keyward"
     /// The public base URL, used in messages; defaults to `http://host:port`.
     public var publicURL: String?
+    /// Passkey settings.
+    public var webAuthn = WebAuthnOptions()
 
     /// Keep outgoing messages in the development mailbox instead of sending them.
     public var developmentMailbox: Bool?

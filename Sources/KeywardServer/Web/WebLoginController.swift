@@ -72,7 +72,7 @@ struct WebLoginController {
             do {
                 try csrf.verify(request, form: form)
                 let result = try await services.logins.verify(flowId: flowId, method: form["method"] ?? "",
-                                                              code: form["code"] ?? "", origin: context.origin)
+                                                              code: enteredProof(form), origin: context.origin)
                 var response = signedIn(result.session)
                 response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
                                           httpOnly: true, sameSite: .lax))
@@ -99,6 +99,25 @@ struct WebLoginController {
                                           method: DeliveryChannel(rawValue: channel).map { SecondFactorMethod(channel: $0).rawValue })
             }
         }
+        router.post("login/passkey") { request, context in
+            let form = try await request.formFields(limit: context.bodyLimit)
+            do {
+                try csrf.verify(request, form: form)
+                let known = request.cookies[Self.deviceCookie]?.value
+                let deviceId = known ?? SecureRandom.token()
+                let credential = try PasskeyCredentialJSON.parse(form["credential"] ?? "")
+                let result = try await services.passkeySignIns.finish(flowId: form["flowId"] ?? "", credential: credential,
+                                                                      device: SignInDevice(id: deviceId), origin: context.origin)
+                var response = signedIn(result.session)
+                if known == nil {
+                    response.setCookie(Cookie(name: Self.deviceCookie, value: deviceId, maxAge: 400 * 86400, path: "/",
+                                              secure: true, httpOnly: true, sameSite: .lax))
+                }
+                return response
+            } catch let error as KeywardError where error.status < 500 {
+                return render("login", "Sign in", request: request, context: context, values: [:], error: error)
+            }
+        }
         router.get("login/verification-unavailable") { request, context in
             render("verification-unavailable", "Security verification unavailable", request: request, context: context,
                    values: [:])
@@ -116,7 +135,7 @@ struct WebLoginController {
 
     /// Errors the second-step page shows next to its form; others (an expired flow) get the error page.
     static func shownInline(_ error: KeywardError) -> Bool {
-        ["code.", "totp.", "recovery_code.", "csrf.", "cookies.", "second_factor."].contains { error.code.hasPrefix($0) }
+        ["code.", "totp.", "recovery_code.", "passkey.", "csrf.", "cookies.", "second_factor."].contains { error.code.hasPrefix($0) }
             || error.code == "rate_limited" || error.code == "request.invalid_field"
     }
 
@@ -167,11 +186,18 @@ func secondFactorPageValues(_ pending: SecondFactorPending, sent: String?, metho
         return values
     }
     let chosen = options.first { $0.method == selected }
+    var passkeyOptions = ""
+    if let request = PasskeyRequestOptionsJSON(prompts: pending.prompts), let json = try? JSONEncoder().encode(request) {
+        passkeyOptions = String(decoding: json, as: UTF8.self)
+    }
     var values: [String: Any] = [
+        "usesPasskey": selected == .passkey,
+        "passkeyOptions": passkeyOptions,
         "options": items,
         "usesTOTP": selected == .totp,
         "usesRecoveryCode": selected == .recoveryCode,
         "usesCode": selected?.channel != nil,
+        "usesEnteredCode": selected != .passkey,
         "offersRecoveryCode": options.contains { $0.method == .recoveryCode },
         "otherMethods": options.filter { $0.method != .recoveryCode }.map { describeMethod($0.method) }
             .joined(separator: " or "),
@@ -208,4 +234,10 @@ func deliveryValues(_ delivery: OutboxDelivery, channel: DeliveryChannel, altern
         values["alternative"] = "\(alternative.method == .smsCode ? "by SMS" : "by email") to \(destination)"
     }
     return values
+}
+
+/// What a second-step form carries for its method: the browser's passkey answer (JSON text) or the
+/// code typed.
+func enteredProof(_ form: [String: String]) -> String {
+    form["method"] == SecondFactorMethod.passkey.rawValue ? form["credential"] ?? "" : form["code"] ?? ""
 }

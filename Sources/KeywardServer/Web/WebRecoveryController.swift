@@ -58,7 +58,7 @@ struct WebRecoveryController {
             do {
                 try csrf.verify(request, form: form)
                 _ = try await services.recoveries.verifySecondFactor(flowId: id, method: form["method"] ?? "",
-                                                                     code: form["code"] ?? "", origin: context.origin)
+                                                                     code: enteredProof(form), origin: context.origin)
                 return Response.redirect(to: "/recover/\(id)", type: .found)
             } catch let error as KeywardError where Self.shownInline(error) {
                 return try await stepPage(id: id, request: request, context: context, error: error, notice: nil,
@@ -97,7 +97,7 @@ struct WebRecoveryController {
 
     /// Errors the step's own page explains; the rest get the general error page.
     private static func shownInline(_ error: KeywardError) -> Bool {
-        ["code.", "totp.", "recovery_code.", "second_factor.", "csrf.", "cookies.", "rate_limited", "recovery.locked", "request.invalid_field"]
+        ["code.", "totp.", "recovery_code.", "passkey.", "second_factor.", "csrf.", "cookies.", "rate_limited", "recovery.locked", "request.invalid_field"]
             .contains { error.code.hasPrefix($0) }
     }
 

@@ -13,6 +13,7 @@ struct WebSecurityController {
     let csrf: CSRFGuard
 
     func addRoutes(to router: Router<KeywardRequestContext>) {
+        addPasskeyRoutes(to: router)
         router.get("account/security") { request, context in
             guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
             let notice = request.uri.queryParameters["done"].map { Self.notices[String($0)] ?? "Saved." }
@@ -51,7 +52,7 @@ struct WebSecurityController {
                                              method: form["method"])
             }) { session, form in
                 _ = try await services.reauthentication.verify(session: session, flowId: request.cookies[Self.flowCookie]?.value ?? "",
-                                                               method: form["method"] ?? "", code: form["code"] ?? "",
+                                                               method: form["method"] ?? "", code: enteredProof(form),
                                                                origin: context.origin)
                 var response = Response.redirect(to: "/account/security?done=confirmed", type: .found)
                 response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
@@ -172,11 +173,14 @@ struct WebSecurityController {
         "phone": "Your phone number is saved. Sign-in codes and security alerts now go to it.",
         "email": "Your email address is saved. Sign-in codes and security alerts now go to it.",
         "recovery-codes": "Your recovery codes are ready. Earlier ones no longer work.",
+        "passkey-added": "Your passkey is added. You can now sign in with it, without your password.",
+        "passkey-renamed": "The passkey was renamed.",
+        "passkey-removed": "The passkey was removed. It no longer signs in to your account.",
     ]
 
     /// Runs a signed-in form action with its CSRF check; a coded error re-renders `onError` (by default
     /// the overview with the error), and no session sends the browser to sign in.
-    private func signedIn(
+    func signedIn(
         _ request: Request, _ context: KeywardRequestContext, form given: [String: String]? = nil,
         onError: ((Session, [String: String], KeywardError) async throws -> Response)? = nil,
         _ action: (Session, [String: String]) async throws -> Response
@@ -193,7 +197,7 @@ struct WebSecurityController {
         }
     }
 
-    private func overview(_ session: Session, request: Request, context: KeywardRequestContext, notice: String?,
+    func overview(_ session: Session, request: Request, context: KeywardRequestContext, notice: String?,
                           error: KeywardError? = nil) async throws -> Response {
         let security = try await services.settings.overview(session: session)
         var values: [String: Any] = [
@@ -207,6 +211,10 @@ struct WebSecurityController {
             "holds": security.holds.map { ["kind": $0.kind, "reason": describeReason($0.reason), "until": ISO8601.string($0.until)] },
             "hasHolds": !security.holds.isEmpty,
             "fresh": security.reauthenticatedUntil != nil,
+            "passkeys": try await services.passkeys.list(session: session).map { passkey -> [String: Any] in
+                ["id": passkey.id, "name": passkey.name, "createdAt": ISO8601.string(passkey.createdAt),
+                 "lastUsedAt": passkey.lastUsedAt.map(ISO8601.string) ?? "", "synced": passkey.backupEligible]
+            },
             "freshUntil": security.reauthenticatedUntil.map(ISO8601.string) ?? "",
         ]
         if let notice { values["notice"] = notice }
@@ -291,5 +299,6 @@ func describeMethod(_ method: SecondFactorMethod) -> String {
     case .smsCode: return "a code by SMS"
     case .totp: return "your authenticator app"
     case .recoveryCode: return "one of your recovery codes"
+    case .passkey: return "a passkey"
     }
 }

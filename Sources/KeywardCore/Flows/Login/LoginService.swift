@@ -40,12 +40,11 @@ public struct SignInDevice: Sendable {
 public struct LoginService: Sendable {
     private let database: any KeywardDatabase
     private let passwords: any PasswordHashing
-    private let sessions: SessionService
+    private let completion: SignInCompletion
     private let guesses: GuessCounter
     private let step: SecondFactorStep
     private let limiter: RateLimiter
     private let limits: RateLimitSettings
-    private let recognition: SignInRecognition
     private let clock: any KeywardClock
     /// Whether failures say which part was wrong.
     public let revealAccountExistence: Bool
@@ -59,13 +58,12 @@ public struct LoginService: Sendable {
                 guesses: GuessCounter, step: SecondFactorStep, limits: RateLimitSettings, recognition: SignInRecognition,
                 clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
                 flowLifetime: TimeInterval = 600) {
-        self.recognition = recognition
         self.strictFailureFloor = strictFailureFloor
         self.flowLifetime = flowLifetime
         self.step = step
         self.database = database
         self.passwords = passwords
-        self.sessions = sessions
+        self.completion = SignInCompletion(sessions: sessions, recognition: recognition, clock: clock)
         self.guesses = guesses
         self.limiter = RateLimiter(clock: clock)
         self.limits = limits
@@ -192,20 +190,11 @@ public struct LoginService: Sendable {
         let proof = try await step.check(flow: flow, method: method, code: code, scope: scope, origin: origin)
         return try await database.transaction { stores in
             let deviceHash = flow.context.deviceHash
-            let novelty = try await recognition.assess(accountId: accountId, deviceHash: deviceHash, origin: origin, in: stores)
-            try await step.complete(flow, proof: proof, scope: scope, deviceHash: deviceHash, origin: origin, in: stores)
-            try await recognition.remember(accountId: accountId, origin: origin, in: stores)
-            var details = ["flowId": flow.id, "method": method]
-            details["unfamiliar"] = novelty.reason
-            details["country"] = origin.country
-            try await stores.audit.record(AuditEvent(
-                kind: .loginSucceeded, outcome: .success, accountId: accountId, origin: origin, at: clock.now(),
-                details: details))
-            try await recognition.warnIfUnfamiliar(novelty, accountId: accountId, origin: origin,
-                                                   deviceName: flow.context.deviceName, in: stores)
-            let issued = try await sessions.issue(accountId: accountId, deviceName: flow.context.deviceName,
-                                                  origin: origin, reauthenticated: true, in: stores)
-            return LoginSucceeded(accountId: accountId, session: issued)
+            return try await completion.finish(accountId: accountId, flowId: flow.id, method: proof.method,
+                                               deviceHash: deviceHash, deviceName: flow.context.deviceName,
+                                               origin: origin, in: stores) {
+                try await step.complete(flow, proof: proof, scope: scope, deviceHash: deviceHash, origin: origin, in: stores)
+            }
         }
     }
 

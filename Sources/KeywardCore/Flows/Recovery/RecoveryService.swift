@@ -186,8 +186,14 @@ public struct RecoveryService: Sendable {
         try await database.transaction { stores in
             let now = clock.now()
             try await codes.consume(code, in: stores)
-            // The code proved one channel; the authenticator, or else a code to the other channel, is the second factor.
-            let required = step.required(for: try await step.policy(accountId: accountId, in: stores))
+            // The code proved one channel; the authenticator, or else a code to the other channel, is the
+            // second factor. A passkey held without an authenticator app takes the place of neither: it
+            // often lives on the phone that was lost, so its account may answer with either.
+            let factors = try await step.policy(accountId: accountId, in: stores)
+            var required = step.required(for: factors)
+            if required.contains(where: { $0.method == .passkey }) && !factors.authenticator {
+                required = step.offers(for: factors)
+            }
             let others = required.filter { $0.method.channel == nil || $0.method.channel != flow.identifier?.channel }
             // Recovery codes stand in for a second factor, never for none.
             let options = others.contains { $0.method != .recoveryCode } ? others : []

@@ -9,7 +9,146 @@
     return " (" + (minutes < 90 ? format.format(minutes, "minute") : format.format(Math.round(minutes / 60), "hour")) + ")";
   }
 
+
+  // Passkeys (WebAuthn): the server's options and the browser's answers travel as JSON with every
+  // binary member in base64url, as WebAuthn's JSON forms have them; the answer goes back in a
+  // form field, so the pages' CSRF checks and redirects stay as they are.
+  var passkeys = {
+    supported: function () {
+      return !!(window.PublicKeyCredential && navigator.credentials && window.fetch && window.TextEncoder);
+    },
+    decode: function (text) {
+      var base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+      var binary = atob(base64 + "===".slice((base64.length + 3) % 4));
+      var bytes = new Uint8Array(binary.length);
+      for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+      return bytes.buffer;
+    },
+    encode: function (buffer) {
+      var bytes = new Uint8Array(buffer), binary = "";
+      for (var i = 0; i < bytes.length; i++) { binary += String.fromCharCode(bytes[i]); }
+      return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    },
+    descriptors: function (list) {
+      return (list || []).map(function (item) {
+        var descriptor = { type: item.type, id: passkeys.decode(item.id) };
+        if (item.transports) { descriptor.transports = item.transports; }
+        return descriptor;
+      });
+    },
+    requestOptions: function (json) {
+      return { challenge: passkeys.decode(json.challenge), rpId: json.rpId, timeout: json.timeout,
+               userVerification: json.userVerification, allowCredentials: passkeys.descriptors(json.allowCredentials) };
+    },
+    creationOptions: function (json) {
+      return { rp: json.rp, challenge: passkeys.decode(json.challenge), pubKeyCredParams: json.pubKeyCredParams,
+               user: { id: passkeys.decode(json.user.id), name: json.user.name, displayName: json.user.displayName },
+               timeout: json.timeout, excludeCredentials: passkeys.descriptors(json.excludeCredentials),
+               authenticatorSelection: json.authenticatorSelection, attestation: json.attestation };
+    },
+    answer: function (credential) {
+      var response = credential.response;
+      var json = { id: credential.id, rawId: passkeys.encode(credential.rawId), type: credential.type,
+                   clientExtensionResults: {}, response: { clientDataJSON: passkeys.encode(response.clientDataJSON) } };
+      if (credential.authenticatorAttachment) { json.authenticatorAttachment = credential.authenticatorAttachment; }
+      if (response.attestationObject) {
+        json.response.attestationObject = passkeys.encode(response.attestationObject);
+        if (response.getTransports) { json.response.transports = response.getTransports(); }
+      } else {
+        json.response.authenticatorData = passkeys.encode(response.authenticatorData);
+        json.response.signature = passkeys.encode(response.signature);
+        if (response.userHandle) { json.response.userHandle = passkeys.encode(response.userHandle); }
+      }
+      return JSON.stringify(json);
+    },
+    // What to tell the person when the browser gives up; a dismissed prompt needs no scolding.
+    failure: function (error, status) {
+      if (!status) { return; }
+      status.textContent = error && error.name === "NotAllowedError"
+        ? "The passkey prompt was closed or timed out. Try again when you are ready."
+        : (error && error.detail) || "Your browser could not use a passkey here. Try again, or use another way.";
+    }
+  };
+
+  function setUpPasskeys() {
+    if (!passkeys.supported()) { return; }
+    var status = document.getElementById("passkey-status");
+
+    // Sign-in page: a button, and passkeys offered in the username field's autofill.
+    var signInForm = document.getElementById("passkey-form");
+    if (signInForm) {
+      signInForm.hidden = false;
+      var pending = null;
+      var signIn = function (conditional) {
+        if (pending) { pending.abort(); }
+        var controller = window.AbortController ? new AbortController() : null;
+        pending = controller;
+        return fetch("/api/v1/login/passkey/options", { method: "POST", credentials: "omit" })
+          .then(function (reply) { return reply.json(); })
+          .then(function (started) {
+            var request = { publicKey: passkeys.requestOptions(started.publicKey) };
+            if (controller) { request.signal = controller.signal; }
+            if (conditional) { request.mediation = "conditional"; }
+            return navigator.credentials.get(request).then(function (credential) {
+              signInForm.elements.flowId.value = started.flowId;
+              signInForm.elements.credential.value = passkeys.answer(credential);
+              signInForm.submit();
+            });
+          })
+          .catch(function (error) {
+            if (!conditional && !(error && error.name === "AbortError")) { passkeys.failure(error, status); }
+          });
+      };
+      document.getElementById("passkey-sign-in").addEventListener("click", function () { signIn(false); });
+      if (PublicKeyCredential.isConditionalMediationAvailable) {
+        PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+          if (available) { signIn(true); }
+        });
+      }
+    }
+
+    // Second step: answer the flow's challenge with one of the account's passkeys.
+    var verifyForm = document.getElementById("passkey-verify-form");
+    if (verifyForm) {
+      verifyForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var options = passkeys.requestOptions(JSON.parse(verifyForm.getAttribute("data-options")));
+        navigator.credentials.get({ publicKey: options }).then(function (credential) {
+          verifyForm.elements.credential.value = passkeys.answer(credential);
+          verifyForm.submit();
+        }).catch(function (error) { passkeys.failure(error, status); });
+      });
+    }
+
+    // Security settings: make a passkey and register it.
+    var addForm = document.getElementById("add-passkey-form");
+    if (addForm) {
+      addForm.hidden = false;
+      var unsupported = document.getElementById("passkeys-unsupported");
+      if (unsupported) { unsupported.hidden = true; }
+      addForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var body = new URLSearchParams();
+        body.set("csrf", addForm.elements.csrf.value);
+        fetch("/account/security/passkeys/options", { method: "POST", credentials: "same-origin", body: body })
+          .then(function (reply) {
+            return reply.json().then(function (json) { if (!reply.ok) { throw json; } return json; });
+          })
+          .then(function (started) {
+            return navigator.credentials.create({ publicKey: passkeys.creationOptions(started.publicKey) })
+              .then(function (credential) {
+                addForm.elements.flowId.value = started.flowId;
+                addForm.elements.credential.value = passkeys.answer(credential);
+                addForm.submit();
+              });
+          })
+          .catch(function (error) { passkeys.failure(error, status); });
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpPasskeys();
     var warning = document.getElementById("cookie-warning");
     if (warning && !navigator.cookieEnabled) { warning.hidden = false; }
 
