@@ -56,6 +56,27 @@ import Testing
         }
     }
 
+    @Test(arguments: TestDatabases.kinds)
+    func supportSeesTheFlowsThePersonIsInTheMiddleOf(kind: SQLDialectKind) async throws {
+        try await withKeyward(try await Self.config(kind), clock: TestClock()) { api, _ in
+            let (_, token) = try await api.registerAndVerify("midway@example.com")
+            _ = try await api.reauthenticate(token: token, destination: "midway@example.com")
+            #expect(try await api.call(.post, "/api/v1/account/totp", token: token).status == 201)
+            api.clock.advance(by: 1)
+            let login = try await api.login("midway@example.com")
+            let loginId = try #require(login["flowId"] as? String)
+            let flows = try #require(try await Self.diagnose(api, "midway@example.com")["openFlows"] as? [[String: Any]])
+            let open = flows.map { "\($0["kind"] as? String ?? "")/\($0["state"] as? String ?? "")" }
+            #expect(open == ["login/second_factor_required", "authenticator_enrolment/waiting_for_code"],
+                    "the finished registration and re-authentication are not listed")
+            #expect(flows.first?["flowId"] as? String == loginId)
+
+            api.clock.advance(by: 3600)
+            #expect((try await Self.diagnose(api, "midway@example.com")["openFlows"] as? [Any])?.isEmpty == true,
+                    "expired flows are over")
+        }
+    }
+
     @Test func unknownAndUnfinishedIdentifiersAreFindingsWhileBadRequestsAreRefused() async throws {
         try await withKeyward(try await Self.config(.sqlite)) { api, _ in
             let nobody = try await Self.diagnose(api, "nobody@example.com")

@@ -18,11 +18,15 @@ Signing in takes two steps (password, then a second factor), and so does a passw
 (its code, then the account's other factor); one destination gets at most one code per resend
 interval whatever the code is for, so helpers that need a code wait out the ``resendAvailableAt``
 the server gives. Authenticator-app codes are computed with pyotp; the
-``Authenticator`` helper never offers the server a time step it has already accepted.
+``Authenticator`` helper never offers the server a time step it has already accepted. Passkeys
+are made and used by the ``SoftwareAuthenticator`` of ``webauthn_authenticator``, whose origin
+is the test server's own (``server.base_url``), so the server's default RP ID (its host) applies.
 """
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 import threading
 import time
@@ -30,15 +34,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pyotp
 import pytest
 import yaml
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from webauthn_authenticator import Credential, SoftwareAuthenticator, b64url, b64url_decode
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE_DOCUMENT = REPO / "Sources" / "KeywardServer" / "Resources" / "openapi.yaml"
@@ -83,6 +90,13 @@ PHONE_VERIFY = ("POST", "/api/v1/account/phone/{id}/verify")
 EMAIL = ("POST", "/api/v1/account/email")
 EMAIL_RESEND = ("POST", "/api/v1/account/email/{id}/resend")
 EMAIL_VERIFY = ("POST", "/api/v1/account/email/{id}/verify")
+PASSKEY_OPTIONS = ("POST", "/api/v1/account/passkeys/options")
+PASSKEYS = ("GET", "/api/v1/account/passkeys")
+PASSKEY_ADD = ("POST", "/api/v1/account/passkeys")
+PASSKEY_RENAME = ("PATCH", "/api/v1/account/passkeys/{id}")
+PASSKEY_REMOVE = ("DELETE", "/api/v1/account/passkeys/{id}")
+PASSKEY_SIGN_IN_OPTIONS = ("POST", "/api/v1/login/passkey/options")
+PASSKEY_SIGN_IN = ("POST", "/api/v1/login/passkey")
 CHANGE = {"phone": PHONE, "email": EMAIL}
 CHANGE_RESEND = {"phone": PHONE_RESEND, "email": EMAIL_RESEND}
 CHANGE_VERIFY = {"phone": PHONE_VERIFY, "email": EMAIL_VERIFY}
@@ -102,6 +116,10 @@ UNREACHABLE = {
                                  "registration verifies one and a change only replaces it",
     ("POST", "/api/v1/account/reauth", "409"): "only second_factor.unavailable",
     "method.not_allowed": "Hummingbird answers a known path with an unknown method 404 route.not_found",
+    ("POST", "/api/v1/account/passkeys", "410"): "a registration ceremony lasts the WebAuthn timeout (5 minutes), "
+                                                 "which no setting shortens",
+    ("POST", "/api/v1/login/passkey", "410"): "a passkey sign-in ceremony lasts the WebAuthn timeout (5 minutes), "
+                                              "which no setting shortens",
 }
 
 
@@ -672,7 +690,9 @@ def test_served_document_is_valid_openapi_3_1(contract):
                 RECOVERY_PASSWORD, HOLDS, ACTIVITY,
                 REAUTH, REAUTH_SEND, REAUTH_VERIFY, SECURITY, PASSWORD, TOTP, TOTP_REMOVE, TOTP_CONFIRM,
                 ANTI_PHISHING, RECOVERY_CODES, PHONE, PHONE_RESEND, PHONE_VERIFY, EMAIL, EMAIL_RESEND,
-                EMAIL_VERIFY, OPERATOR_HOLDS, DIAGNOSIS, HEALTH, READY, DOCUMENT}
+                EMAIL_VERIFY, OPERATOR_HOLDS, DIAGNOSIS, HEALTH, READY, DOCUMENT,
+                PASSKEY_OPTIONS, PASSKEYS, PASSKEY_ADD, PASSKEY_RENAME, PASSKEY_REMOVE,
+                PASSKEY_SIGN_IN_OPTIONS, PASSKEY_SIGN_IN}
     assert {(method, template) for method, template, _ in contract.operations()} == expected
 
 
@@ -873,6 +893,9 @@ BODY_OPERATIONS = [
     (PHONE_VERIFY, f"/api/v1/account/phone/{UNKNOWN_ID}/verify", True),
     (EMAIL, "/api/v1/account/email", True),
     (EMAIL_VERIFY, f"/api/v1/account/email/{UNKNOWN_ID}/verify", True),
+    (PASSKEY_ADD, "/api/v1/account/passkeys", True),
+    (PASSKEY_RENAME, f"/api/v1/account/passkeys/{UNKNOWN_ID}", True),
+    (PASSKEY_SIGN_IN, "/api/v1/login/passkey", False),
 ]
 
 
@@ -1117,6 +1140,11 @@ def test_session_list_revocation_and_logout(server, contract):
     (EMAIL, "/api/v1/account/email"),
     (EMAIL_RESEND, f"/api/v1/account/email/{UNKNOWN_ID}/resend"),
     (EMAIL_VERIFY, f"/api/v1/account/email/{UNKNOWN_ID}/verify"),
+    (PASSKEY_OPTIONS, "/api/v1/account/passkeys/options"),
+    (PASSKEYS, "/api/v1/account/passkeys"),
+    (PASSKEY_ADD, "/api/v1/account/passkeys"),
+    (PASSKEY_RENAME, f"/api/v1/account/passkeys/{UNKNOWN_ID}"),
+    (PASSKEY_REMOVE, f"/api/v1/account/passkeys/{UNKNOWN_ID}"),
 ])
 @pytest.mark.parametrize("authorization", [None, "Bearer " + "A" * 43, "Bearer short", "Basic dXNlcjpwYXNz"])
 def test_authenticated_operations_need_a_live_session(server, contract, operation, path, authorization):
@@ -1147,6 +1175,10 @@ def test_undescribed_routes_answer_route_not_found(server, contract):
     contract.check_unrouted(server.request("GET", "/api/v1/account/totp"))
     contract.check_unrouted(server.request("POST", "/api/v1/account/address", json_body={"address": "x"}))
     contract.check_unrouted(server.request("POST", f"/api/v1/account/phone/{UNKNOWN_ID}/confirm", json_body={}))
+    contract.check_unrouted(server.request("GET", f"/api/v1/account/passkeys/{UNKNOWN_ID}"))
+    contract.check_unrouted(server.request("PUT", "/api/v1/account/passkeys", json_body={}))
+    contract.check_unrouted(server.request("GET", "/api/v1/login/passkey/options"))
+    contract.check_unrouted(server.request("GET", "/api/v1/login/passkey"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1958,6 +1990,585 @@ def test_a_lost_email_or_phone_is_replaced_with_the_other_channel_and_the_authen
                   expect=409, expect_code="contact.support_required")
     start_change(server, contract, "phone", unique_phone(), token, old_available=False,
                  expect=409, expect_code="contact.support_required")
+
+
+# ---------------------------------------------------------------------------------------------
+# Passkeys: registered in the security settings, used alone or as the second factor.
+# ---------------------------------------------------------------------------------------------
+
+def passkey_options(server, contract, token: str, *, expect=200, expect_code=None) -> dict:
+    return call(server, contract, PASSKEY_OPTIONS, token=token, expect=expect, expect_code=expect_code)
+
+
+def add_passkey(server, contract, token: str, credential: dict, *, name=None, flow_id=None, expect=201,
+                expect_code=None, body_valid: bool | None = True) -> dict:
+    body = {"credential": credential}
+    if name is not None:
+        body["name"] = name
+    if flow_id is not None:
+        body["flowId"] = flow_id
+    return call(server, contract, PASSKEY_ADD, body=body, token=token, body_valid=body_valid, expect=expect,
+                expect_code=expect_code)
+
+
+def register_passkey(server, contract, token: str, authenticator: SoftwareAuthenticator, *, name=None,
+                     **create) -> dict:
+    """A new passkey of `authenticator` registered with the (freshly re-authenticated) session
+    `token` through a ceremony of its own; returns the Passkey answer."""
+    options = passkey_options(server, contract, token)
+    return add_passkey(server, contract, token, authenticator.create(options["publicKey"], **create), name=name,
+                       flow_id=options["flowId"])
+
+
+def passkeys_of(server, contract, token: str) -> list[dict]:
+    return call(server, contract, PASSKEYS, token=token, expect=200)["passkeys"]
+
+
+def passkey_sign_in_options(server, contract, *, expect=200, expect_code=None) -> dict:
+    return call(server, contract, PASSKEY_SIGN_IN_OPTIONS, expect=expect, expect_code=expect_code)
+
+
+def passkey_sign_in(server, contract, flow_id: str, credential: dict, *, device_name=None, expect=200,
+                    expect_code=None, body_valid: bool | None = True) -> dict:
+    body = {"flowId": flow_id, "credential": credential}
+    if device_name is not None:
+        body["deviceName"] = device_name
+    return call(server, contract, PASSKEY_SIGN_IN, body=body, body_valid=body_valid, expect=expect,
+                expect_code=expect_code)
+
+
+def sign_in_with_passkey(server, contract, authenticator: SoftwareAuthenticator, *, expect=200, expect_code=None,
+                         **get) -> dict:
+    """A passkey sign-in: options, the authenticator's answer (with `get`'s overrides), the answer sent."""
+    options = passkey_sign_in_options(server, contract)
+    return passkey_sign_in(server, contract, options["flowId"], authenticator.get(options["publicKey"], **get),
+                           expect=expect, expect_code=expect_code)
+
+
+def passkey_step(server, contract, operation, flow_id: str, credential: dict | None, *, token=None, expect=200,
+                 expect_code=None, body_valid: bool | None = True) -> dict:
+    """A second step (`LOGIN_VERIFY`, `REAUTH_VERIFY` or `RECOVERY_SECOND_FACTOR`) answered with a passkey."""
+    body = {"method": "passkey"} if credential is None else {"method": "passkey", "credential": credential}
+    return call(server, contract, operation, flow_id, body=body, token=token, body_valid=body_valid,
+                expect=expect, expect_code=expect_code)
+
+
+def rp_id_of(server) -> str:
+    """The RP ID of a server with the default settings: the host of its public URL."""
+    return urlsplit(server.base_url).hostname
+
+
+def unregistered_credential(server, authenticator: SoftwareAuthenticator) -> Credential:
+    """A credential `authenticator` makes for the server's RP ID that is never registered."""
+    authenticator.create({"rp": {"id": rp_id_of(server), "name": "Keyward"}, "challenge": b64url(os.urandom(32)),
+                          "user": {"id": b64url(os.urandom(16)), "name": "nobody", "displayName": "nobody"}})
+    return authenticator.credentials[-1]
+
+
+def with_response(credential: dict, **members) -> dict:
+    """A copy of a registration or assertion response with some `response` members replaced."""
+    changed = copy.deepcopy(credential)
+    changed["response"].update(members)
+    return changed
+
+
+def tampered_signature(assertion: dict) -> dict:
+    """The assertion with one bit of its signature flipped."""
+    signature = bytearray(b64url_decode(assertion["response"]["signature"]))
+    signature[-1] ^= 0x01
+    return with_response(assertion, signature=b64url(bytes(signature)))
+
+
+def passkey_account(server, contract, label: str) -> SimpleNamespace:
+    """A signed-in email account with one ES256 passkey: `account.passkey` is the Passkey answer,
+    `account.passkey_authenticator` the software authenticator that holds it."""
+    account = signed_in_account(server, contract, label)
+    account.passkey_authenticator = SoftwareAuthenticator("ES256", origin=server.base_url)
+    account.passkey = register_passkey(server, contract, account.token, account.passkey_authenticator)
+    return account
+
+
+def test_passkeys_are_added_listed_renamed_and_removed(server, contract):
+    account = signed_in_account(server, contract, "paula")
+    token, email = account.token, account.email
+    assert passkeys_of(server, contract, token) == []
+    passkey_options(server, contract, account.registration_token, expect=403, expect_code="reauth.required")
+
+    options = passkey_options(server, contract, token)
+    public = options["publicKey"]
+    assert public["rp"] == {"id": "127.0.0.1", "name": "Keyward"}
+    assert public["user"] == {"id": b64url(account.account_id.encode()), "name": email, "displayName": email}
+    assert len(b64url_decode(public["challenge"])) == 32
+    assert [param["alg"] for param in public["pubKeyCredParams"]] == [-7, -8, -257]
+    assert public["authenticatorSelection"] == {"residentKey": "required", "requireResidentKey": True,
+                                                "userVerification": "required"}
+    assert (public["attestation"], public["excludeCredentials"], public["timeout"]) == ("none", [], 300000)
+    lasts = parse_time(options["expiresAt"]) - datetime.now(timezone.utc)
+    assert timedelta(minutes=4) < lasts <= timedelta(minutes=5, seconds=1), options["expiresAt"]
+
+    # ES256 with attestation `none`, answering the session's newest ceremony (no flowId); the name is trimmed.
+    es256 = SoftwareAuthenticator("ES256", origin=server.base_url)
+    first = add_passkey(server, contract, token, es256.create(public), name="  Laptop  ")
+    assert (first["name"], first["algorithm"], first["transports"]) == ("Laptop", -7, ["internal", "hybrid"])
+    assert (first["backupEligible"], first["backedUp"], first["lastUsedAt"]) == (False, False, None)
+    # EdDSA, a synced passkey, with a packed self attestation; no name gives the default one.
+    eddsa = SoftwareAuthenticator("EdDSA", origin=server.base_url, backup_eligible=True, backed_up=True)
+    second = register_passkey(server, contract, token, eddsa, fmt="packed")
+    assert (second["name"], second["algorithm"], second["backupEligible"], second["backedUp"]) == \
+        ("Passkey", -8, True, True)
+    # RS256 on a security key; transports WebAuthn does not name are dropped.
+    rs256 = SoftwareAuthenticator("RS256", origin=server.base_url, attachment="cross-platform",
+                                  transports=["usb", "nfc", "carrier-pigeon"])
+    third = register_passkey(server, contract, token, rs256, name="Security key", fmt="packed")
+    assert (third["algorithm"], third["transports"]) == (-257, ["usb", "nfc"])
+    # A packed statement with a certificate chain is taken without checking the chain.
+    chained = SoftwareAuthenticator("ES256", origin=server.base_url)
+    fourth = register_passkey(server, contract, token, chained, fmt="packed",
+                              att_stmt={"alg": -7, "sig": b"\x30\x06\x02\x01\x01\x02\x01\x01",
+                                        "x5c": [b"not a certificate at all"]})
+
+    listed = passkeys_of(server, contract, token)
+    assert [passkey["id"] for passkey in listed] == [first["id"], second["id"], third["id"], fourth["id"]]
+    assert listed[0] == first
+    excluded = passkey_options(server, contract, token)["publicKey"]["excludeCredentials"]
+    held = [es256.credentials[0], eddsa.credentials[0], rs256.credentials[0], chained.credentials[0]]
+    assert [descriptor["id"] for descriptor in excluded] == [credential.id_b64 for credential in held]
+    assert excluded[2] == {"type": "public-key", "id": rs256.credentials[0].id_b64, "transports": ["usb", "nfc"]}
+
+    security = call(server, contract, SECURITY, token=token, expect=200)
+    assert security["boundMethods"] == ["email_code", "passkey"], security
+    assert security["loginPolicy"]["methods"] == ["passkey"], security
+    assert [hold["reason"] for hold in security["holds"]] == ["passkey.added"] * 4
+    notice = wait_for_message(server, email, lambda message: "passkey was added" in message["body"])
+    assert not notice.get("code")
+
+    # Renaming needs no fresh re-authentication: the registration's session may do it.
+    renamed = call(server, contract, PASSKEY_RENAME, second["id"], body={"name": "Phone"},
+                   token=account.registration_token, expect=200)
+    assert renamed == {**second, "name": "Phone"}
+    assert call(server, contract, PASSKEY_RENAME, second["id"], body={"name": "x" * 64}, token=token,
+                expect=200)["name"] == "x" * 64
+    for name in ("", "   ", "x" * 65, "Bad\u0007name", "Two\nlines"):
+        call(server, contract, PASSKEY_RENAME, second["id"], body={"name": name}, token=token,
+             expect=422, expect_code="passkey.name_invalid")
+    other = register(server, contract, unique_email("paula-other"))["session"]["token"]
+    for passkey_id, owner in ((UNKNOWN_ID, token), ("not-a-passkey", token), (second["id"], other)):
+        call(server, contract, PASSKEY_RENAME, passkey_id, body={"name": "Mine"}, token=owner,
+             expect=404, expect_code="passkey.not_found")
+    for body in ({}, {"name": 5}, {"name": None}):
+        problem = call(server, contract, PASSKEY_RENAME, second["id"], body=body, token=token, body_valid=False,
+                       expect=400, expect_code="request.invalid_field")
+        assert problem["field"] == "name"
+    contract.check(PASSKEY_RENAME, server.request("PATCH", path_of(PASSKEY_RENAME, second["id"]), body=b'{"name": ',
+                                                  token=token, headers={"Content-Type": "application/json"}),
+                   expect=400, code="request.malformed")
+
+    # Removing one needs a fresh re-authentication.
+    call(server, contract, PASSKEY_REMOVE, third["id"], token=account.registration_token,
+         expect=403, expect_code="reauth.required")
+    call(server, contract, PASSKEY_REMOVE, UNKNOWN_ID, token=token, expect=404, expect_code="passkey.not_found")
+    call(server, contract, PASSKEY_REMOVE, third["id"], token=token, expect=204)
+    call(server, contract, PASSKEY_REMOVE, third["id"], token=token, expect=404, expect_code="passkey.not_found")
+    assert [passkey["id"] for passkey in passkeys_of(server, contract, token)] == [first["id"], second["id"], fourth["id"]]
+    holds = call(server, contract, HOLDS, token=token, expect=200)["holds"]
+    assert [hold["reason"] for hold in holds] == ["passkey.added"] * 4 + ["passkey.removed"]
+    wait_for_message(server, email, lambda message: "passkey was removed" in message["body"])
+    # The removed passkey no longer signs in; the others do.
+    sign_in_with_passkey(server, contract, rs256, expect=422, expect_code="passkey.unknown")
+    assert sign_in_with_passkey(server, contract, eddsa)["accountId"] == account.account_id
+    kinds = activity_kinds(server, contract, token)
+    assert {"passkey.added", "passkey.renamed", "passkey.removed", "hold.placed"} <= set(kinds), kinds
+
+
+def test_passkey_registration_refusals(server, contract):
+    account = signed_in_account(server, contract, "quinn")
+    token = account.token
+    authenticator = SoftwareAuthenticator("ES256", origin=server.base_url)
+    options = passkey_options(server, contract, token)
+    public, flow_id = options["publicKey"], options["flowId"]
+
+    def refused(credential, code, *, body_valid=True, **body):
+        add_passkey(server, contract, token, credential, flow_id=flow_id, expect=422, expect_code=code,
+                    body_valid=body_valid, **body)
+
+    # Refused answers leave the ceremony open.
+    refused(authenticator.create(public, origin="http://phishing.example"), "passkey.origin_mismatch")
+    refused(authenticator.create(public, cross_origin=True), "passkey.origin_mismatch")
+    refused(authenticator.create(public, rp_id="example.com"), "passkey.rp_id_mismatch")
+    refused(authenticator.create(public, challenge=os.urandom(32)), "passkey.challenge_mismatch")
+    refused(authenticator.create(public, user_verified=False), "passkey.user_verification_required")
+    refused(authenticator.create(public, user_present=False), "passkey.user_verification_required")
+    es384 = SoftwareAuthenticator("ES384", origin=server.base_url)
+    refused(es384.create(public, check_options=False), "passkey.algorithm_unsupported")
+    refused(authenticator.create(public, fmt="fido-u2f", att_stmt={"sig": b"\x30\x00", "x5c": [b"certificate"]}),
+            "passkey.attestation_unsupported")
+    stranger_signature = ec.generate_private_key(ec.SECP256R1()).sign(b"something else", ec.ECDSA(hashes.SHA256()))
+    refused(authenticator.create(public, fmt="packed", att_stmt={"alg": -7, "sig": stranger_signature}),
+            "passkey.attestation_invalid")
+    refused(authenticator.create(public, fmt="packed", att_stmt={"alg": -8, "sig": stranger_signature}),
+            "passkey.attestation_invalid")
+    refused(authenticator.create(public, fmt="none", att_stmt={"sig": stranger_signature}), "passkey.attestation_invalid")
+    made = authenticator.create(public)
+    refused(with_response(made, attestationObject="not base64url!"), "passkey.invalid", body_valid=False)
+    refused({**made, "type": "password"}, "passkey.invalid", body_valid=False)
+    refused({**made, "rawId": b64url(os.urandom(16))}, "passkey.invalid")
+    refused(with_response(made, clientDataJSON=b64url(b'{"type":"webauthn.get"}')), "passkey.invalid")
+    for name in ("", "x" * 65, "Tab\there"):
+        refused(made, "passkey.name_invalid", name=name)
+
+    for body, field in [({}, "credential"), ({"credential": {"type": "public-key", "response": {}}}, "credential.id"),
+                        ({"credential": {"id": made["id"], "type": "public-key"}}, "credential.response"),
+                        ({"credential": made, "name": 5}, "name"), ({"credential": made, "flowId": 7}, "flowId")]:
+        problem = call(server, contract, PASSKEY_ADD, body=body, token=token, body_valid=False,
+                       expect=400, expect_code="request.invalid_field")
+        assert problem["field"] == field
+    contract.check(PASSKEY_ADD, server.request("POST", "/api/v1/account/passkeys", body=b'{"credential": ', token=token,
+                                               headers={"Content-Type": "application/json"}),
+                   expect=400, code="request.malformed")
+    add_passkey(server, contract, account.registration_token, made, flow_id=flow_id,
+                expect=403, expect_code="reauth.required")
+    # Ceremonies are the session's own: not another session's, not a sign-in flow, not an unknown id.
+    other_session = sign_in(server, contract, account.email)["session"]["token"]
+    others = passkey_options(server, contract, other_session)["flowId"]
+    login_flow = login(server, contract, account.email)["flowId"]
+    for unknown in (others, login_flow, UNKNOWN_ID, "not-a-flow"):
+        add_passkey(server, contract, token, made, flow_id=unknown, expect=404, expect_code="flow.not_found")
+
+    registered = add_passkey(server, contract, token, made, flow_id=flow_id)
+    assert registered["algorithm"] == -7
+    # The ceremony is over.
+    add_passkey(server, contract, token, authenticator.create(public), flow_id=flow_id,
+                expect=409, expect_code="flow.completed")
+    # Without flowId, the session's newest open ceremony: this session has none (the other session's
+    # does not count).
+    add_passkey(server, contract, token, authenticator.create(public), expect=404, expect_code="flow.not_found")
+    # Answering an older ceremony without naming it: the newest one's challenge is expected.
+    older = passkey_options(server, contract, token)
+    newer = passkey_options(server, contract, token)
+    assert older["publicKey"]["challenge"] != newer["publicKey"]["challenge"]
+    add_passkey(server, contract, token, SoftwareAuthenticator("ES256", origin=server.base_url).create(older["publicKey"]),
+                expect=422, expect_code="passkey.challenge_mismatch")
+    # The same credential again, for a fresh ceremony (the client would refuse: the options exclude it).
+    assert made["id"] in [descriptor["id"] for descriptor in newer["publicKey"]["excludeCredentials"]]
+    again = authenticator.create(newer["publicKey"], credential=authenticator.find_credential(made["id"]),
+                                 check_options=False)
+    assert again["id"] == made["id"]
+    add_passkey(server, contract, token, again, flow_id=newer["flowId"], expect=409,
+                expect_code="passkey.already_registered")
+    # ...nor to another account.
+    stranger = signed_in_account(server, contract, "quinn-other")
+    stranger_options = passkey_options(server, contract, stranger.token)
+    add_passkey(server, contract, stranger.token,
+                authenticator.create(stranger_options["publicKey"], credential=authenticator.find_credential(made["id"])),
+                flow_id=stranger_options["flowId"], expect=409, expect_code="passkey.already_registered")
+    assert [passkey["id"] for passkey in passkeys_of(server, contract, token)] == [registered["id"]]
+    assert passkeys_of(server, contract, stranger.token) == []
+
+
+def test_an_account_holds_at_most_ten_passkeys(server, contract):
+    account = signed_in_account(server, contract, "rolf")
+    token = account.token
+    def new_authenticator():
+        return SoftwareAuthenticator("ES256", origin=server.base_url)
+
+    for index in range(9):
+        register_passkey(server, contract, token, new_authenticator(), name=f"Key {index + 1}")
+    # Two ceremonies open with nine passkeys; the first to finish makes ten, the other is refused.
+    first, second = passkey_options(server, contract, token), passkey_options(server, contract, token)
+    add_passkey(server, contract, token, new_authenticator().create(first["publicKey"]), flow_id=first["flowId"])
+    problem = add_passkey(server, contract, token, new_authenticator().create(second["publicKey"]),
+                          flow_id=second["flowId"], expect=409, expect_code="passkey.limit_reached")
+    assert problem["limit"] == 10
+    problem = passkey_options(server, contract, token, expect=409, expect_code="passkey.limit_reached")
+    assert problem["limit"] == 10
+    listed = passkeys_of(server, contract, token)
+    assert len(listed) == 10 and listed[0]["name"] == "Key 1"
+    call(server, contract, PASSKEY_REMOVE, listed[0]["id"], token=token, expect=204)
+    assert len(passkey_options(server, contract, token)["publicKey"]["excludeCredentials"]) == 9
+
+
+def test_a_passkey_signs_in_alone(server, contract):
+    account = passkey_account(server, contract, "sara")
+    es256 = account.passkey_authenticator
+    eddsa = SoftwareAuthenticator("EdDSA", origin=server.base_url)
+    register_passkey(server, contract, account.token, eddsa, fmt="packed")
+    # An authenticator that keeps no signature counter reports 0 every time.
+    rs256 = SoftwareAuthenticator("RS256", origin=server.base_url, sign_count_step=0)
+    register_passkey(server, contract, account.token, rs256)
+
+    options = passkey_sign_in_options(server, contract)
+    public = options["publicKey"]
+    assert (public["rpId"], public["userVerification"], public["allowCredentials"], public["timeout"]) == \
+        ("127.0.0.1", "required", [], 300000)
+    assert len(b64url_decode(public["challenge"])) == 32
+    assertion = es256.get(public)
+    signed_in = passkey_sign_in(server, contract, options["flowId"], assertion, device_name="Passkey laptop")
+    assert (signed_in["status"], signed_in["accountId"]) == ("authenticated", account.account_id)
+    token = signed_in["session"]["token"]
+    current = call(server, contract, SESSION, token=token, expect=200)
+    assert current["sessionId"] == signed_in["session"]["id"]
+    sessions = call(server, contract, SESSIONS, token=token, expect=200)["sessions"]
+    assert [session["device"] for session in sessions if session["current"]] == ["Passkey laptop"]
+    # It counts as a fresh re-authentication, like the two-step sign-in.
+    assert "reauthenticatedUntil" in call(server, contract, SECURITY, token=token, expect=200)
+    # Each ceremony signs in once.
+    passkey_sign_in(server, contract, options["flowId"], assertion, expect=409, expect_code="flow.completed")
+    for authenticator in (eddsa, rs256, rs256, es256):
+        assert sign_in_with_passkey(server, contract, authenticator)["accountId"] == account.account_id
+    used = {passkey["algorithm"]: passkey["lastUsedAt"] for passkey in passkeys_of(server, contract, token)}
+    assert all(used.values()), used
+    events = call(server, contract, ACTIVITY, token=token, expect=200)["events"]
+    assert [event["details"].get("method") for event in events if event["kind"] == "login.succeeded"][:5] == \
+        ["passkey"] * 5
+
+    # A passkey the server never registered.
+    stranger = SoftwareAuthenticator("ES256", origin=server.base_url)
+    unregistered_credential(server, stranger)
+    sign_in_with_passkey(server, contract, stranger, expect=422, expect_code="passkey.unknown")
+    # Wrong answers by a registered passkey count toward the account's lockout (lockout.maxFailures
+    # 5 here): a sign-in in between clears the count.
+    sign_in_with_passkey(server, contract, es256, origin="http://phishing.example", expect=422,
+                         expect_code="passkey.origin_mismatch")
+    sign_in_with_passkey(server, contract, es256, cross_origin=True, expect=422, expect_code="passkey.origin_mismatch")
+    sign_in_with_passkey(server, contract, es256, rp_id="example.com", expect=422, expect_code="passkey.rp_id_mismatch")
+    sign_in_with_passkey(server, contract, eddsa, user_verified=False, expect=422,
+                         expect_code="passkey.user_verification_required")
+    sign_in_with_passkey(server, contract, es256)
+    first, second = passkey_sign_in_options(server, contract), passkey_sign_in_options(server, contract)
+    passkey_sign_in(server, contract, second["flowId"], es256.get(first["publicKey"]),
+                    expect=422, expect_code="passkey.challenge_mismatch")
+    passkey_sign_in(server, contract, second["flowId"], tampered_signature(eddsa.get(second["publicKey"])),
+                    expect=422, expect_code="passkey.signature_invalid")
+    passkey_sign_in(server, contract, second["flowId"], tampered_signature(rs256.get(second["publicKey"])),
+                    expect=422, expect_code="passkey.signature_invalid")
+    # A user handle that is not the passkey's account's.
+    passkey_sign_in(server, contract, second["flowId"],
+                    with_response(es256.get(second["publicKey"]), userHandle=b64url(UNKNOWN_ID.encode())),
+                    expect=422, expect_code="passkey.unknown")
+    sign_in_with_passkey(server, contract, es256)
+    # A signature counter that does not go forward: the passkey may have been copied.
+    counted = es256.credentials[0]
+    stored = counted.sign_count
+    sign_in_with_passkey(server, contract, es256, sign_count=stored, expect=422,
+                         expect_code="passkey.sign_count_regressed")
+    sign_in_with_passkey(server, contract, es256, sign_count=stored - 1, expect=422,
+                         expect_code="passkey.sign_count_regressed")
+    counted.sign_count = stored + 100
+    sign_in_with_passkey(server, contract, es256)
+    events = call(server, contract, ACTIVITY, token=token, expect=200)["events"]
+    suspected = [event for event in events if event["kind"] == "passkey.clone_suspected"]
+    assert len(suspected) == 2 and suspected[0]["details"]["passkeyId"] == account.passkey["id"], suspected
+    failed = {event["details"].get("reason") for event in events
+              if event["kind"] == "login.failed" and event["details"].get("method") == "passkey"}
+    assert {"passkey.origin_mismatch", "passkey.rp_id_mismatch", "passkey.user_verification_required",
+            "passkey.challenge_mismatch", "passkey.signature_invalid", "passkey.unknown",
+            "passkey.sign_count_regressed"} <= failed, failed
+
+    # Answers the server cannot read are refused without counting: were these five counted, the
+    # right answer at the end would find the account locked.
+    options = passkey_sign_in_options(server, contract)
+    made = es256.get(options["publicKey"])
+    for broken, body_valid in [(with_response(made, signature="@@@"), False),
+                               (with_response(made, authenticatorData=b64url(b"short")), True),
+                               (with_response(made, clientDataJSON=b64url(b"{}")), True),
+                               ({**made, "type": "password"}, False), ({**made, "id": b64url(b"another id")}, True)]:
+        passkey_sign_in(server, contract, options["flowId"], broken, body_valid=body_valid,
+                        expect=422, expect_code="passkey.invalid")
+    for body, field in [({"credential": made}, "flowId"), ({"flowId": options["flowId"]}, "credential"),
+                        ({"flowId": options["flowId"], "credential": {"id": made["id"], "type": "public-key"}},
+                         "credential.response"),
+                        ({"flowId": options["flowId"], "credential": made, "deviceName": 7}, "deviceName")]:
+        problem = call(server, contract, PASSKEY_SIGN_IN, body=body, body_valid=False,
+                       expect=400, expect_code="request.invalid_field")
+        assert problem["field"] == field
+    contract.check(PASSKEY_SIGN_IN, server.request("POST", "/api/v1/login/passkey", body=b'{"flowId": ',
+                                                   headers={"Content-Type": "application/json"}),
+                   expect=400, code="request.malformed")
+    password_flow = login(server, contract, account.email)["flowId"]
+    for unknown in (UNKNOWN_ID, "not-a-flow", password_flow):
+        passkey_sign_in(server, contract, unknown, made, expect=404, expect_code="flow.not_found")
+    # The ceremony is still open after the refusals.
+    assert passkey_sign_in(server, contract, options["flowId"], made)["accountId"] == account.account_id
+
+
+def test_a_passkey_is_the_second_factor_of_sign_in_and_re_authentication(server, contract):
+    # Without a passkey, the step has no `passkey` member.
+    plain = unique_email("tilda-plain")
+    register(server, contract, plain)
+    assert "passkey" not in login(server, contract, plain)
+    account = passkey_account(server, contract, "tilda")
+    authenticator = account.passkey_authenticator
+    credential = authenticator.credentials[0]
+    challenge = login(server, contract, account.email, device_name="Tablet")
+    flow_id = challenge["flowId"]
+    assert (challenge["methods"], challenge["destinations"]) == (["passkey"], {})
+    public = challenge["passkey"]
+    assert public["allowCredentials"] == [{"type": "public-key", "id": credential.id_b64,
+                                           "transports": ["internal", "hybrid"]}]
+    assert (public["rpId"], public["userVerification"]) == ("127.0.0.1", "required")
+    status = call(server, contract, LOGIN_FLOW, flow_id, expect=200)
+    assert (status["methods"], status["codes"], status["passkey"]) == (["passkey"], {}, public)
+
+    # No code is offered; a passkey answer is needed instead of a code.
+    send_code(server, contract, LOGIN_SEND, flow_id, "email", expect=422, expect_code="second_factor.method_unavailable")
+    login_verify(server, contract, flow_id, "email_code", "123456", expect=422,
+                 expect_code="second_factor.method_unavailable")
+    problem = passkey_step(server, contract, LOGIN_VERIFY, flow_id, None, body_valid=False,
+                           expect=400, expect_code="request.invalid_field")
+    assert problem["field"] == "credential"
+    problem = call(server, contract, LOGIN_VERIFY, flow_id, body={"method": "totp", "credential": authenticator.get(public)},
+                   body_valid=False, expect=400, expect_code="request.invalid_field")
+    assert problem["field"] == "code"
+    # Wrong answers (three: the lock is five away); an unreadable one is not counted.
+    stranger = SoftwareAuthenticator("ES256", origin=server.base_url)
+    passkey_step(server, contract, LOGIN_VERIFY, flow_id,
+                 stranger.get(public, credential=unregistered_credential(server, stranger)),
+                 expect=422, expect_code="passkey.unknown")
+    passkey_step(server, contract, LOGIN_VERIFY, flow_id, authenticator.get(public, origin="http://phishing.example"),
+                 expect=422, expect_code="passkey.origin_mismatch")
+    other_flow = login(server, contract, account.email)
+    passkey_step(server, contract, LOGIN_VERIFY, flow_id, authenticator.get(other_flow["passkey"]),
+                 expect=422, expect_code="passkey.challenge_mismatch")
+    passkey_step(server, contract, LOGIN_VERIFY, flow_id, with_response(authenticator.get(public), clientDataJSON="e30"),
+                 expect=422, expect_code="passkey.invalid")
+    assertion = authenticator.get(public)
+    signed_in = passkey_step(server, contract, LOGIN_VERIFY, flow_id, assertion)
+    stored = credential.sign_count
+    assert (signed_in["status"], signed_in["accountId"]) == ("authenticated", account.account_id)
+    token = signed_in["session"]["token"]
+    passkey_step(server, contract, LOGIN_VERIFY, flow_id, assertion, expect=409, expect_code="flow.completed")
+    assert passkeys_of(server, contract, token)[0]["lastUsedAt"] is not None
+
+    # Re-authentication asks for the passkey the same way.
+    challenge = call(server, contract, REAUTH, body={"password": STRONG_PASSWORD}, token=token, expect=200)
+    reauth_flow = challenge["flowId"]
+    assert (challenge["methods"], challenge["destinations"]) == (["passkey"], {})
+    assert challenge["passkey"]["allowCredentials"] == public["allowCredentials"]
+    send_code(server, contract, REAUTH_SEND, reauth_flow, "email", token=token, expect=422,
+              expect_code="second_factor.method_unavailable")
+    problem = passkey_step(server, contract, REAUTH_VERIFY, reauth_flow, None, token=token, body_valid=False,
+                           expect=400, expect_code="request.invalid_field")
+    assert problem["field"] == "credential"
+    passkey_step(server, contract, REAUTH_VERIFY, reauth_flow, authenticator.get(challenge["passkey"], user_verified=False),
+                 token=token, expect=422, expect_code="passkey.user_verification_required")
+    passkey_step(server, contract, REAUTH_VERIFY, reauth_flow, authenticator.get(challenge["passkey"], rp_id="example.com"),
+                 token=token, expect=422, expect_code="passkey.rp_id_mismatch")
+    passkey_step(server, contract, REAUTH_VERIFY, reauth_flow,
+                 tampered_signature(authenticator.get(challenge["passkey"])), token=token,
+                 expect=422, expect_code="passkey.signature_invalid")
+    passkey_step(server, contract, REAUTH_VERIFY, reauth_flow,
+                 authenticator.get(challenge["passkey"], sign_count=stored), token=token,
+                 expect=422, expect_code="passkey.sign_count_regressed")
+    credential.sign_count = stored + 10
+    done = passkey_step(server, contract, REAUTH_VERIFY, reauth_flow, authenticator.get(challenge["passkey"]), token=token)
+    assert parse_time(done["reauthenticatedUntil"]) > datetime.now(timezone.utc) + timedelta(minutes=4)
+    events = call(server, contract, ACTIVITY, token=token, expect=200)["events"]
+    reasons = {event["details"].get("reason") for event in events
+               if event["kind"] == "second_factor.failed" and event["details"].get("method") == "passkey"}
+    assert {"passkey.unknown", "passkey.origin_mismatch", "passkey.challenge_mismatch",
+            "passkey.user_verification_required", "passkey.rp_id_mismatch", "passkey.signature_invalid",
+            "passkey.sign_count_regressed"} <= reasons, reasons
+    assert "passkey.clone_suspected" in [event["kind"] for event in events]
+
+    # With an authenticator app too, either one is accepted, the passkey first.
+    bind_authenticator(server, contract, account)
+    challenge = login(server, contract, account.email)
+    assert (challenge["methods"], challenge["destinations"]) == (["passkey", "totp"], {})
+    login_verify(server, contract, challenge["flowId"], "totp", account.authenticator.code())
+    assert call(server, contract, SECURITY, token=token, expect=200)["loginPolicy"]["methods"] == ["passkey", "totp"]
+
+
+def test_recovery_of_an_account_with_a_passkey_asks_for_the_passkey_or_the_other_channel(server, contract):
+    # An email account whose only other factor is a passkey: the passkey is due after the code, and
+    # its challenge comes with the answer.
+    account = passkey_account(server, contract, "ulla")
+    authenticator = account.passkey_authenticator
+    flow_id, checked = recovery_code_entered(server, contract, account.email)
+    assert (checked["status"], checked["methods"], checked["destinations"]) == \
+        ("second_factor_required", ["passkey"], {}), checked
+    request = checked["passkey"]
+    assert request["userVerification"] == "required" and len(request["allowCredentials"]) == 1, request
+    problem = passkey_step(server, contract, RECOVERY_SECOND_FACTOR, flow_id, None, body_valid=False,
+                           expect=400, expect_code="request.invalid_field")
+    assert problem["field"] == "credential"
+    # An answer to another ceremony's challenge, a passkey the server does not know, an unreadable answer.
+    elsewhere = passkey_sign_in_options(server, contract)["publicKey"]
+    passkey_step(server, contract, RECOVERY_SECOND_FACTOR, flow_id, authenticator.get(elsewhere),
+                 expect=422, expect_code="passkey.challenge_mismatch")
+    stranger = SoftwareAuthenticator("ES256", origin=server.base_url)
+    passkey_step(server, contract, RECOVERY_SECOND_FACTOR, flow_id,
+                 stranger.get(elsewhere, credential=unregistered_credential(server, stranger)),
+                 expect=422, expect_code="passkey.unknown")
+    passkey_step(server, contract, RECOVERY_SECOND_FACTOR, flow_id, with_response(authenticator.get(elsewhere), signature="@@@"),
+                 body_valid=False, expect=422, expect_code="passkey.invalid")
+    recovery_password(server, contract, flow_id, NEW_PASSWORD, expect=409, expect_code="recovery.second_factor_required")
+    verified = passkey_step(server, contract, RECOVERY_SECOND_FACTOR, flow_id, authenticator.get(request))
+    assert verified["status"] == "verified", verified
+    recovery_password(server, contract, flow_id, NEW_PASSWORD)
+    # Every session ended with the reset; the passkey signs in again.
+    account.token = sign_in_with_passkey(server, contract, authenticator)["session"]["token"]
+
+    # With a phone number too, a passkey (often on the phone that was lost) does not stand alone:
+    # a code to the channel the recovery did not use answers as well.
+    phone = bind_phone(server, contract, account)
+    flow_id, checked = recovery_code_entered(server, contract, account.email)
+    assert (checked["methods"], checked["destinations"]) == (["passkey", "sms_code"], {"sms_code": masked_phone(phone)}), checked
+    flow_id, checked = recovery_code_entered(server, contract, phone)
+    assert (checked["methods"], checked["destinations"]) == \
+        (["passkey", "email_code"], {"email_code": masked_email(account.email)}), checked
+    recovery_send_code(server, contract, flow_id, "sms", expect=422, expect_code="second_factor.method_unavailable")
+    code = fresh_code(server, contract, RECOVERY_SEND, flow_id, "email", account.email)
+    assert recovery_second_factor(server, contract, flow_id, "email_code", code)["status"] == "verified"
+
+
+def test_wrong_passkey_answers_count_toward_the_lockout(start_server, contract, relaxed_limits):
+    guarded = start_server(**cheap_hashing(KEYWARD_LOCKOUT_MAX_FAILURES="2", KEYWARD_CODE_RESEND_INTERVAL="1",
+                                           KEYWARD_WEBAUTHN_ORIGINS="https://app.example.com", **relaxed_limits))
+    # Alone: an origin of webauthn.origins is accepted besides the public URL's.
+    alone = passkey_account(guarded, contract, "vito")
+    authenticator = alone.passkey_authenticator
+    assert sign_in_with_passkey(guarded, contract, authenticator, origin="https://app.example.com")["accountId"] == \
+        alone.account_id
+    options = passkey_sign_in_options(guarded, contract)
+    passkey_sign_in(guarded, contract, options["flowId"], tampered_signature(authenticator.get(options["publicKey"])),
+                    expect=422, expect_code="passkey.signature_invalid")
+    locked = passkey_sign_in(guarded, contract, options["flowId"],
+                             authenticator.get(options["publicKey"], user_verified=False),
+                             expect=423, expect_code="account.locked")
+    assert locked["retryAfter"] >= 7000
+    # The lock holds for a right answer and for the password too.
+    passkey_sign_in(guarded, contract, options["flowId"], authenticator.get(options["publicKey"]),
+                    expect=423, expect_code="account.locked")
+    login(guarded, contract, alone.email, expect=423, expect_code="account.locked")
+    kinds = activity_kinds(guarded, contract, alone.token)
+    assert {"lock.placed", "lock.extended", "login.failed"} <= set(kinds), kinds
+
+    # As the second factor.
+    second = passkey_account(guarded, contract, "wren")
+    challenge = login(guarded, contract, second.email)
+    answer = second.passkey_authenticator.get
+    passkey_step(guarded, contract, LOGIN_VERIFY, challenge["flowId"], answer(challenge["passkey"], origin="https://other.example"),
+                 expect=422, expect_code="passkey.origin_mismatch")
+    passkey_step(guarded, contract, LOGIN_VERIFY, challenge["flowId"], answer(challenge["passkey"], rp_id="example.com"),
+                 expect=423, expect_code="account.locked")
+    passkey_step(guarded, contract, LOGIN_VERIFY, challenge["flowId"], answer(challenge["passkey"]),
+                 expect=423, expect_code="account.locked")
+    sign_in_with_passkey(guarded, contract, second.passkey_authenticator, expect=423, expect_code="account.locked")
+
+
+def test_passkey_sign_in_counts_toward_the_client_address_limit(start_server, contract):
+    limited = start_server(**cheap_hashing(KEYWARD_RATE_SIGNINS_PER_IP=f"3/{NEVER_ENDING}"))
+    first = passkey_sign_in_options(limited, contract)
+    passkey_sign_in_options(limited, contract)
+    stranger = SoftwareAuthenticator("ES256", origin=limited.base_url)
+    passkey_sign_in(limited, contract, first["flowId"], stranger.get(first["publicKey"],
+                                                                     credential=unregistered_credential(limited, stranger)),
+                    expect=422, expect_code="passkey.unknown")
+    problem = passkey_sign_in_options(limited, contract, expect=429, expect_code="rate_limited")
+    assert problem["retryAfter"] > 3600
+    passkey_sign_in(limited, contract, first["flowId"], stranger.get(first["publicKey"]),
+                    expect=429, expect_code="rate_limited")
+    login(limited, contract, unique_email("nobody"), expect=429, expect_code="rate_limited")
 
 
 # ---------------------------------------------------------------------------------------------

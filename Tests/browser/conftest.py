@@ -254,16 +254,22 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: list[str]):
+def running_server(settings: list[str], *, host: str | None = None):
     """A freshly started Keyward server with its own empty data directory and ``settings``
-    (``key=value`` strings passed as ``--set``); yields the base URL and requires a clean exit."""
+    (``key=value`` strings passed as ``--set``); yields the base URL and requires a clean exit.
+
+    With ``host`` (such as ``localhost``), the base URL names that host instead of 127.0.0.1 and
+    the server takes it, with its port, as its public URL: passkeys are made for the public URL's
+    host and only work from its origin."""
     binary = Path(os.environ.get("KEYWARD_BINARY", str(DEFAULT_BINARY)))
     if not (binary.is_file() and os.access(binary, os.X_OK)):
         pytest.fail(f"server binary {binary} is missing; build it with `swift build --product keyward`",
                     pytrace=False)
     data_dir = tempfile.TemporaryDirectory(prefix="keyward-browser-")
     port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://{host or '127.0.0.1'}:{port}"
+    if host:
+        settings = [*settings, f"server.publicURL={base_url}"]
     log_path = Path(data_dir.name) / "server.log"
     log = open(log_path, "wb")
     env = {key: value for key, value in os.environ.items() if not key.startswith("KEYWARD_")}

@@ -18,6 +18,8 @@ public struct Flow: Sendable, Equatable {
         public static let reauthentication = Kind(rawValue: "reauthentication")
         /// Binding or changing the phone number or email address.
         public static let contactChange = Kind(rawValue: "contact_change")
+        /// Binding an authenticator app: the secret shown, waiting for the app's first code.
+        public static let authenticatorEnrolment = Kind(rawValue: "authenticator_enrolment")
         /// Registering a passkey from the security settings.
         public static let passkeyRegistration = Kind(rawValue: "passkey_registration")
         /// Signing in with a passkey alone.
@@ -86,6 +88,9 @@ public protocol FlowStore: Sendable {
 
     /// The account's newest flow of `kind` in `state`, or `nil`.
     func newest(accountId: String, kind: Flow.Kind, state: String) async throws -> Flow?
+
+    /// The account's flows that began at or after `since`, newest first, at most `limit`.
+    func list(accountId: String, since: Date, limit: Int) async throws -> [Flow]
 
     /// Moves every other flow of `kind` for the account that is in `state` to `newState`.
     func transitionOthers(accountId: String, kind: Flow.Kind, except id: String, from state: String,

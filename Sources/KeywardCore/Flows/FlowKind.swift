@@ -156,6 +156,14 @@ extension FlowStore {
                           context: context ?? flow.context)
     }
 
+    /// The account's flows still under way (not finished, replaced or expired), newest first: what
+    /// support sees the person is in the middle of.
+    public func open(accountId: String, now: Date) async throws -> [Flow] {
+        let finished: Set<String> = ["completed", "superseded", "replaced"]
+        return try await list(accountId: accountId, since: now.addingTimeInterval(-7 * 86400), limit: 50)
+            .filter { $0.expiresAt > now && !finished.contains($0.state) }
+    }
+
     /// Moves every other flow of kind `K` of the account that is in one of `states` to `newState`.
     public func supersede<K: FlowKind>(_ kind: K.Type, accountId: String, except id: String, from states: [K.State],
                                        to newState: K.State, at now: Date) async throws {

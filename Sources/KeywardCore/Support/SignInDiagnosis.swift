@@ -38,6 +38,9 @@ public struct SignInDiagnosis: Sendable {
     public let messages: [OutboxRecord]
     /// The newest security events.
     public let events: [AuditEvent]
+    /// The flows the person is in the middle of (a sign-in waiting for its second factor, a
+    /// recovery, an authenticator or passkey being added, a contact change).
+    public let openFlows: [Flow]
     /// The obstacles, most pressing first; empty when nothing stands in the way.
     public let findings: [Finding]
 }
@@ -67,7 +70,7 @@ public struct SignInDiagnostics: Sendable {
         guard let account = try await stores.accounts.find(identifier: identifier) else {
             return SignInDiagnosis(
                 identifier: identifier, account: nil, identifiers: [], authenticatorBound: false, counters: [], holds: [],
-                messages: [], events: [],
+                messages: [], events: [], openFlows: [],
                 findings: [SignInDiagnosis.Finding(
                     code: "account.not_found",
                     detail: "No account uses \(identifier.value). The person may have registered with another email address or phone number, or on a site imitating this one.")])
@@ -78,6 +81,7 @@ public struct SignInDiagnostics: Sendable {
         let holds = try await stores.holds.active(accountId: account.id, now: now)
         let messages = try await stores.outbox.recent(accountId: account.id, limit: 20)
         let events = try await stores.audit.recent(accountId: account.id, limit: 30)
+        let openFlows = try await stores.flows.open(accountId: account.id, now: now)
         try await stores.audit.record(AuditEvent(kind: .supportDiagnosed, outcome: .success, accountId: account.id,
                                                  origin: origin, at: now))
         var findings: [SignInDiagnosis.Finding] = []
@@ -99,7 +103,7 @@ public struct SignInDiagnostics: Sendable {
         }
         return SignInDiagnosis(identifier: identifier, account: account, identifiers: identifiers,
                                authenticatorBound: authenticatorBound, counters: counters, holds: holds,
-                               messages: messages, events: events, findings: findings)
+                               messages: messages, events: events, openFlows: openFlows, findings: findings)
     }
 
     private func lockFindings(_ counters: [FailureCounter], now: Date) -> [SignInDiagnosis.Finding] {

@@ -45,7 +45,17 @@ struct SignInDiagnosisJSON: Encodable {
     let holds: [HoldJSON]
     let messages: [MessageJSON]
     let events: [ActivityEventJSON]
+    let openFlows: [FlowJSON]
     let findings: [FindingJSON]
+
+    /// A flow under way: its kind and state, never its context.
+    struct FlowJSON: Encodable {
+        let flowId: String
+        let kind: String
+        let state: String
+        let createdAt: Date
+        let expiresAt: Date
+    }
 
     struct CounterJSON: Encodable {
         let scope: String
@@ -96,6 +106,9 @@ struct SignInDiagnosisJSON: Encodable {
                         sentAt: $0.delivery.sentAt, nextAttemptAt: $0.delivery.nextAttemptAt, lastError: $0.delivery.lastError)
         }
         events = diagnosis.events.map(ActivityEventJSON.init)
+        openFlows = diagnosis.openFlows.map {
+            FlowJSON(flowId: $0.id, kind: $0.kind.rawValue, state: $0.state, createdAt: $0.createdAt, expiresAt: $0.expiresAt)
+        }
         findings = diagnosis.findings.map { FindingJSON(code: $0.code, detail: $0.detail, at: $0.at) }
     }
 }

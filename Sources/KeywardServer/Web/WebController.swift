@@ -225,6 +225,8 @@ func describeReason(_ reason: String) -> String {
     case SecurityChange.phoneChanged.rawValue: return "after a phone number change"
     case SecurityChange.emailAdded.rawValue: return "after an email address was added"
     case SecurityChange.emailChanged.rawValue: return "after an email address change"
+    case SecurityChange.passkeyAdded.rawValue: return "after a passkey was added"
+    case SecurityChange.passkeyRemoved.rawValue: return "after a passkey was removed"
     default: return reason
     }
 }

@@ -212,8 +212,10 @@ struct WebSecurityController {
             "hasHolds": !security.holds.isEmpty,
             "fresh": security.reauthenticatedUntil != nil,
             "passkeys": try await services.passkeys.list(session: session).map { passkey -> [String: Any] in
-                ["id": passkey.id, "name": passkey.name, "createdAt": ISO8601.string(passkey.createdAt),
-                 "lastUsedAt": passkey.lastUsedAt.map(ISO8601.string) ?? "", "synced": passkey.backupEligible]
+                var values: [String: Any] = ["id": passkey.id, "name": passkey.name, "synced": passkey.backupEligible,
+                                             "createdAt": ISO8601.string(passkey.createdAt)]
+                values["lastUsedAt"] = passkey.lastUsedAt.map(ISO8601.string)  // absent until first used
+                return values
             },
             "freshUntil": security.reauthenticatedUntil.map(ISO8601.string) ?? "",
         ]

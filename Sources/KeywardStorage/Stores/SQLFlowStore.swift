@@ -34,6 +34,14 @@ struct SQLFlowStore: FlowStore {
             """).first().map(Self.flow)
     }
 
+    func list(accountId: String, since: Date, limit: Int) async throws -> [Flow] {
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM flows
+            WHERE account_id = \(bind: accountId) AND created_at >= \(bind: since.unixMilliseconds)
+            ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
+            """).all().map(Self.flow)
+    }
+
     private static func flow(_ row: any SQLRow) throws -> Flow {
         var identifier: Identifier?
         if let kind = try row.optionalString("identifier_kind").flatMap(Identifier.Kind.init(rawValue:)),

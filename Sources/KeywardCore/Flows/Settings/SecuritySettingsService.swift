@@ -95,6 +95,15 @@ public struct SecuritySettingsService: Sendable {
             let name = try await stores.accounts.identifiers(accountId: session.accountId)
                 .first { $0.verifiedAt != nil }?.identifier.value ?? session.accountId
             let enrolment = try await authenticators.enrol(accountId: session.accountId, accountName: name, in: stores)
+            if let pending = try await stores.authenticators.find(accountId: session.accountId, state: .pending) {
+                let flowId = SecureRandom.uuid()
+                try await stores.flows.supersede(AuthenticatorEnrolmentFlow.self, accountId: session.accountId, except: flowId,
+                                                 from: [.waitingForCode], to: .replaced, at: clock.now())
+                _ = try await stores.flows.start(
+                    AuthenticatorEnrolmentFlow.self, id: flowId, state: .waitingForCode, accountId: session.accountId,
+                    identifier: nil, at: clock.now(), lifetime: authenticators.settings.enrolmentLifetime,
+                    context: AuthenticatorEnrolmentFlow.Context(authenticatorId: pending.id))
+            }
             try await stores.audit.record(AuditEvent(
                 kind: .authenticatorEnrolmentStarted, outcome: .success, accountId: session.accountId, origin: origin,
                 at: clock.now()))
@@ -130,6 +139,11 @@ public struct SecuritySettingsService: Sendable {
         try await database.transaction { stores in
             guard try await stores.authenticators.activate(id: pending.id, accountId: session.accountId, at: clock.now()) else {
                 throw KeywardError.authenticatorNotPending
+            }
+            if let flow = try await stores.flows.newest(AuthenticatorEnrolmentFlow.self, accountId: session.accountId,
+                                                        in: .waitingForCode),
+               flow.context.authenticatorId == pending.id {
+                try await stores.flows.advance(flow, from: .waitingForCode, to: .completed, at: clock.now())
             }
             try await secure(.authenticatorBound, event: .authenticatorBound, hold: holds.afterAuthenticatorChange,
                              accountId: session.accountId, origin: origin, in: stores)

@@ -110,13 +110,20 @@
     // Second step: answer the flow's challenge with one of the account's passkeys.
     var verifyForm = document.getElementById("passkey-verify-form");
     if (verifyForm) {
+      var asking = false;
       verifyForm.addEventListener("submit", function (event) {
         event.preventDefault();
+        // One prompt at a time: a second click while the device asks would only fail.
+        if (asking) { return; }
+        asking = true;
         var options = passkeys.requestOptions(JSON.parse(verifyForm.getAttribute("data-options")));
         navigator.credentials.get({ publicKey: options }).then(function (credential) {
           verifyForm.elements.credential.value = passkeys.answer(credential);
           verifyForm.submit();
-        }).catch(function (error) { passkeys.failure(error, status); });
+        }).catch(function (error) {
+          asking = false;
+          passkeys.failure(error, status);
+        });
       });
     }
 
