@@ -14,6 +14,9 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch is SignInRequired {
+            // A page that needs a session: sign in first (a form posted to it is not replayed).
+            return Response.redirect(to: "/login", type: request.method == .get ? .normal : .found)
         } catch {
             var keywardError = KeywardError.from(error)
             if keywardError?.code == "request.too_large" {

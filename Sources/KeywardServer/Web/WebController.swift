@@ -65,20 +65,20 @@ struct WebController {
                 return try await verifyPage(id: id, request: request, context: context, error: error, notice: nil)
             }
         }
-        router.get("account") { request, context in
-            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
-            return try await accountPage(session: session, request: request, context: context, notice: nil)
+        let account = router.group(context: WebSessionContext.self)
+        account.get("account") { request, context in
+            try await accountPage(session: context.session, request: request, context: context, notice: nil)
         }
-        router.post("account/sessions/{id}/revoke") { request, context in
-            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+        account.post("account/sessions/{id}/revoke") { request, context in
+            let session = context.session
             let form = try await request.formFields(limit: context.bodyLimit)
             try csrf.verify(request, form: form)
             let id = try context.parameters.require("id")
             try await services.sessions.revoke(id: id, of: session.accountId, origin: context.origin)
             return Response.redirect(to: "/account", type: .found)
         }
-        router.post("account/sessions/revoke-others") { request, context in
-            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+        account.post("account/sessions/revoke-others") { request, context in
+            let session = context.session
             let form = try await request.formFields(limit: context.bodyLimit)
             try csrf.verify(request, form: form)
             _ = try await services.sessions.revokeOthers(than: session, origin: context.origin)
@@ -97,7 +97,7 @@ struct WebController {
         }
     }
 
-    private func render(_ template: String, _ title: String, request: Request, context: KeywardRequestContext,
+    private func render(_ template: String, _ title: String, request: Request, context: some PageContext,
                         values: [String: Any], error: KeywardError? = nil) -> Response {
         pages.form(template, title, request: request, context: context, csrf: csrf, values: values, error: error)
     }
@@ -119,7 +119,7 @@ struct WebController {
         return render("verify", "Enter your code", request: request, context: context, values: values, error: error)
     }
 
-    private func accountPage(session: Session, request: Request, context: KeywardRequestContext,
+    private func accountPage(session: Session, request: Request, context: some PageContext,
                              notice: String?) async throws -> Response {
         let identifiers = try await services.accounts.identifiers(accountId: session.accountId)
         let list = try await services.sessions.list(accountId: session.accountId)

@@ -5,9 +5,9 @@ import KeywardCore
 extension WebSecurityController {
     /// The passkey forms of the security page: the creation options the page's script asks for,
     /// adding the passkey the browser made, renaming and removing.
-    func addPasskeyRoutes(to router: Router<KeywardRequestContext>) {
+    func addPasskeyRoutes(to router: RouterGroup<WebSessionContext>) {
         router.post("account/security/passkeys/options") { request, context in
-            guard let session = context.session else { throw KeywardError.sessionRequired }
+            let session = context.session
             let form = try await request.formFields(limit: context.bodyLimit)
             do {
                 try csrf.verify(request, form: form)

@@ -13,13 +13,14 @@ struct WebSecurityController {
     let csrf: CSRFGuard
 
     func addRoutes(to router: Router<KeywardRequestContext>) {
-        addPasskeyRoutes(to: router)
-        router.get("account/security") { request, context in
-            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+        let account = router.group(context: WebSessionContext.self)
+        addPasskeyRoutes(to: account)
+        account.get("account/security") { request, context in
+            let session = context.session
             let notice = request.uri.queryParameters["done"].map { Self.notices[String($0)] ?? "Saved." }
             return try await overview(session, request: request, context: context, notice: notice)
         }
-        router.post("account/security/confirm") { request, context in
+        account.post("account/security/confirm") { request, context in
             try await signedIn(request, context) { session, form in
                 let challenge = try await services.reauthentication.start(session: session, password: form["password"] ?? "",
                                                                           origin: context.origin)
@@ -37,13 +38,13 @@ struct WebSecurityController {
                 return response
             }
         }
-        router.get("account/security/confirm") { request, context in
-            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+        account.get("account/security/confirm") { request, context in
+            let session = context.session
             return try await confirmPage(session, request: request, context: context, error: nil,
                                          sent: request.uri.queryParameters["sent"].map(String.init),
                                          method: request.uri.queryParameters["method"].map(String.init))
         }
-        router.post("account/security/confirm/verify") { request, context in
+        account.post("account/security/confirm/verify") { request, context in
             try await signedIn(request, context, onError: { session, form, error in
                 if error.code == "account.locked" || error.code.hasPrefix("flow.") {
                     return try await overview(session, request: request, context: context, notice: nil, error: error)
@@ -60,7 +61,7 @@ struct WebSecurityController {
                 return response
             }
         }
-        router.post("account/security/confirm/send") { request, context in
+        account.post("account/security/confirm/send") { request, context in
             try await signedIn(request, context, onError: { session, form, error in
                 if error.code == "account.locked" || error.code.hasPrefix("flow.") {
                     return try await overview(session, request: request, context: context, notice: nil, error: error)
@@ -74,22 +75,22 @@ struct WebSecurityController {
                 return Response.redirect(to: "/account/security/confirm?sent=\(channel == "sms" ? "sms" : "email")", type: .found)
             }
         }
-        router.post("account/security/authenticator") { request, context in
+        account.post("account/security/authenticator") { request, context in
             try await signedIn(request, context) { session, _ in
                 _ = try await services.settings.beginAuthenticator(session: session, origin: context.origin)
                 // Shown by a GET, so reloading the page shows the same key instead of making a new one.
                 return Response.redirect(to: "/account/security/authenticator", type: .normal)
             }
         }
-        router.get("account/security/authenticator") { request, context in
-            guard let session = context.session else { return Response.redirect(to: "/login", type: .normal) }
+        account.get("account/security/authenticator") { request, context in
+            let session = context.session
             do {
                 return try await enrolmentPage(session, request: request, context: context, error: nil)
             } catch let error as KeywardError where error.status < 500 {
                 return try await overview(session, request: request, context: context, notice: nil, error: error)
             }
         }
-        router.post("account/security/authenticator/confirm") { request, context in
+        account.post("account/security/authenticator/confirm") { request, context in
             try await signedIn(request, context, onError: { session, _, error in
                 try await enrolmentPage(session, request: request, context: context, error: error)
             }) { session, form in
@@ -97,19 +98,19 @@ struct WebSecurityController {
                 return Response.redirect(to: "/account/security?done=authenticator", type: .found)
             }
         }
-        router.post("account/security/authenticator/remove") { request, context in
+        account.post("account/security/authenticator/remove") { request, context in
             try await signedIn(request, context) { session, _ in
                 try await services.settings.removeAuthenticator(session: session, origin: context.origin)
                 return Response.redirect(to: "/account/security?done=authenticator-removed", type: .found)
             }
         }
-        router.post("account/security/recovery-codes") { request, context in
+        account.post("account/security/recovery-codes") { request, context in
             try await signedIn(request, context) { session, _ in
                 let codes = try await services.settings.generateRecoveryCodes(session: session, origin: context.origin)
                 return recoveryCodesPage(codes, request: request, context: context)
             }
         }
-        router.post("account/security/password") { request, context in
+        account.post("account/security/password") { request, context in
             try await signedIn(request, context) { session, form in
                 _ = try await services.settings.changePassword(
                     session: session, current: form["currentPassword"] ?? "", new: form["newPassword"] ?? "",
@@ -117,14 +118,14 @@ struct WebSecurityController {
                 return Response.redirect(to: "/account/security?done=password", type: .found)
             }
         }
-        router.post("account/security/anti-phishing") { request, context in
+        account.post("account/security/anti-phishing") { request, context in
             try await signedIn(request, context) { session, form in
                 try await services.settings.setAntiPhishingCode(session: session, code: form["code"] ?? "", origin: context.origin)
                 return Response.redirect(to: "/account/security?done=anti-phishing", type: .found)
             }
         }
         for kind in [Identifier.Kind.phone, .email] {
-            router.post(RouterPath("account/security/\(kind.rawValue)")) { request, context in
+            account.post(RouterPath("account/security/\(kind.rawValue)")) { request, context in
                 try await signedIn(request, context) { session, form in
                     let started = try await services.contacts.start(
                         session: session, kind: kind, value: form[kind.rawValue] ?? "",
@@ -134,7 +135,7 @@ struct WebSecurityController {
                                        destinations: started.destinations)
                 }
             }
-            router.post(RouterPath("account/security/\(kind.rawValue)/resend")) { request, context in
+            account.post(RouterPath("account/security/\(kind.rawValue)/resend")) { request, context in
                 let form = try await request.formFields(limit: context.bodyLimit)
                 let proofs = (form["proofs"] ?? "").split(separator: ",").compactMap { ContactProof(rawValue: String($0)) }
                 return try await signedIn(request, context, form: form, onError: { _, form, error in
@@ -147,7 +148,7 @@ struct WebSecurityController {
                                        context: context, error: nil, nextSendAt: next, notice: "New codes are on their way.")
                 }
             }
-            router.post(RouterPath("account/security/\(kind.rawValue)/verify")) { request, context in
+            account.post(RouterPath("account/security/\(kind.rawValue)/verify")) { request, context in
                 let form = try await request.formFields(limit: context.bodyLimit)
                 let proofs = (form["proofs"] ?? "").split(separator: ",").compactMap { ContactProof(rawValue: String($0)) }
                 return try await signedIn(request, context, form: form, onError: { _, form, error in
@@ -179,13 +180,13 @@ struct WebSecurityController {
     ]
 
     /// Runs a signed-in form action with its CSRF check; a coded error re-renders `onError` (by default
-    /// the overview with the error), and no session sends the browser to sign in.
+    /// the overview with the error).
     func signedIn(
-        _ request: Request, _ context: KeywardRequestContext, form given: [String: String]? = nil,
+        _ request: Request, _ context: WebSessionContext, form given: [String: String]? = nil,
         onError: ((Session, [String: String], KeywardError) async throws -> Response)? = nil,
         _ action: (Session, [String: String]) async throws -> Response
     ) async throws -> Response {
-        guard let session = context.session else { return Response.redirect(to: "/login", type: .found) }
+        let session = context.session
         let form: [String: String]
         if let given { form = given } else { form = try await request.formFields(limit: context.bodyLimit) }
         do {
@@ -197,7 +198,7 @@ struct WebSecurityController {
         }
     }
 
-    func overview(_ session: Session, request: Request, context: KeywardRequestContext, notice: String?,
+    func overview(_ session: Session, request: Request, context: WebSessionContext, notice: String?,
                           error: KeywardError? = nil) async throws -> Response {
         let security = try await services.settings.overview(session: session)
         var values: [String: Any] = [
@@ -226,7 +227,7 @@ struct WebSecurityController {
 
     /// A new set of recovery codes, shown this once, with a text file to download. Answered to the
     /// POST that made them, so that no address shows them again.
-    private func recoveryCodesPage(_ codes: [String], request: Request, context: KeywardRequestContext) -> Response {
+    private func recoveryCodesPage(_ codes: [String], request: Request, context: WebSessionContext) -> Response {
         let platform = services.config.platformName
         let text = "\(platform) recovery codes\n\n" + codes.joined(separator: "\n")
             + "\n\nEach code works once. Keep them away from your phone and never share them.\n"
@@ -238,7 +239,7 @@ struct WebSecurityController {
     }
 
     /// The key and QR code of the enrolment waiting for its first code, or, with none left, the way back.
-    private func enrolmentPage(_ session: Session, request: Request, context: KeywardRequestContext,
+    private func enrolmentPage(_ session: Session, request: Request, context: WebSessionContext,
                                error: KeywardError?) async throws -> Response {
         var values: [String: Any] = [:]
         if let enrolment = try await services.settings.pendingAuthenticator(session: session) {
@@ -248,7 +249,7 @@ struct WebSecurityController {
                           values: values, error: error)
     }
 
-    private func confirmPage(_ session: Session, request: Request, context: KeywardRequestContext, error: KeywardError?,
+    private func confirmPage(_ session: Session, request: Request, context: WebSessionContext, error: KeywardError?,
                              sent: String?, method: String?) async throws -> Response {
         guard let flowId = request.cookies[Self.flowCookie]?.value else {
             return Response.redirect(to: "/account/security", type: .found)
@@ -269,7 +270,7 @@ struct WebSecurityController {
     }
 
     private func contactPage(kind: Identifier.Kind, flowId: String, proofs: [ContactProof], request: Request,
-                             context: KeywardRequestContext, error: KeywardError?, nextSendAt: Date? = nil,
+                             context: WebSessionContext, error: KeywardError?, nextSendAt: Date? = nil,
                              notice: String? = nil, destinations: [ContactProof: String] = [:]) -> Response {
         let labels: [ContactProof: String] = [
             .newCode: kind == .phone ? "Code sent by SMS to the new number" : "Code sent to the new email address",
