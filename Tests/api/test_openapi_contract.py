@@ -56,7 +56,8 @@ BODY_LIMIT = 65536
 
 REGISTRATIONS = ("POST", "/api/v1/registrations")
 VERIFY = ("POST", "/api/v1/registrations/{id}/verify")
-RESEND = ("POST", "/api/v1/registrations/{id}/resend")
+RESEND = ("POST", "/api/v1/registrations/{id}/send-code")
+RESEND_ALIAS = ("POST", "/api/v1/registrations/{id}/resend")
 LOGIN = ("POST", "/api/v1/login")
 LOGIN_FLOW = ("GET", "/api/v1/login/{id}")
 LOGIN_SEND = ("POST", "/api/v1/login/{id}/send-code")
@@ -67,7 +68,8 @@ SESSIONS = ("GET", "/api/v1/sessions")
 REVOKE_OTHERS = ("DELETE", "/api/v1/sessions")
 REVOKE = ("DELETE", "/api/v1/sessions/{id}")
 RECOVERY = ("POST", "/api/v1/recovery")
-RECOVERY_RESEND = ("POST", "/api/v1/recovery/{id}/resend")
+RECOVERY_RESEND = ("POST", "/api/v1/recovery/{id}/send-code")
+RECOVERY_RESEND_ALIAS = ("POST", "/api/v1/recovery/{id}/resend")
 RECOVERY_VERIFY = ("POST", "/api/v1/recovery/{id}/verify")
 RECOVERY_PASSWORD = ("POST", "/api/v1/recovery/{id}/password")
 RECOVERY_SEND = ("POST", "/api/v1/recovery/{id}/second-factor/send-code")
@@ -85,10 +87,12 @@ TOTP_CONFIRM = ("POST", "/api/v1/account/totp/confirm")
 ANTI_PHISHING = ("PUT", "/api/v1/account/anti-phishing-code")
 RECOVERY_CODES = ("POST", "/api/v1/account/recovery-codes")
 PHONE = ("POST", "/api/v1/account/phone")
-PHONE_RESEND = ("POST", "/api/v1/account/phone/{id}/resend")
+PHONE_RESEND = ("POST", "/api/v1/account/phone/{id}/send-code")
+PHONE_RESEND_ALIAS = ("POST", "/api/v1/account/phone/{id}/resend")
 PHONE_VERIFY = ("POST", "/api/v1/account/phone/{id}/verify")
 EMAIL = ("POST", "/api/v1/account/email")
-EMAIL_RESEND = ("POST", "/api/v1/account/email/{id}/resend")
+EMAIL_RESEND = ("POST", "/api/v1/account/email/{id}/send-code")
+EMAIL_RESEND_ALIAS = ("POST", "/api/v1/account/email/{id}/resend")
 EMAIL_VERIFY = ("POST", "/api/v1/account/email/{id}/verify")
 PASSKEY_OPTIONS = ("POST", "/api/v1/account/passkeys/options")
 PASSKEYS = ("GET", "/api/v1/account/passkeys")
@@ -332,7 +336,7 @@ def verify(server, contract, registration_id: str, code: str, *, device_name=Non
 
 
 def resend(server, contract, registration_id: str, *, expect=202, expect_code=None):
-    reply = server.request("POST", f"/api/v1/registrations/{registration_id}/resend")
+    reply = server.request("POST", f"/api/v1/registrations/{registration_id}/send-code")
     body = contract.check(RESEND, reply, expect=expect, code=expect_code)
     return body, reply
 
@@ -366,7 +370,7 @@ def start_recovery(server, contract, identifier: str, *, expect=202, expect_code
 
 
 def recovery_resend(server, contract, flow_id: str, *, expect=202, expect_code=None):
-    reply = server.request("POST", f"/api/v1/recovery/{flow_id}/resend")
+    reply = server.request("POST", f"/api/v1/recovery/{flow_id}/send-code")
     return contract.check(RECOVERY_RESEND, reply, expect=expect, code=expect_code)
 
 
@@ -685,7 +689,7 @@ def test_served_document_is_valid_openapi_3_1(contract):
     # Formats are checked, not only annotated (date-time needs rfc3339-validator installed).
     assert contract.schema_errors("/components/schemas/Timestamp", "2026-11-27T25:61:00Z"), \
         "date-time formats are not checked: pip install -r Tests/requirements.txt"
-    expected = {REGISTRATIONS, VERIFY, RESEND, LOGIN, LOGIN_FLOW, LOGIN_SEND, LOGIN_VERIFY, SESSION, LOGOUT, SESSIONS,
+    expected = {REGISTRATIONS, VERIFY, RESEND, RESEND_ALIAS, RECOVERY_RESEND_ALIAS, PHONE_RESEND_ALIAS, EMAIL_RESEND_ALIAS, LOGIN, LOGIN_FLOW, LOGIN_SEND, LOGIN_VERIFY, SESSION, LOGOUT, SESSIONS,
                 REVOKE_OTHERS, REVOKE, RECOVERY, RECOVERY_RESEND, RECOVERY_VERIFY, RECOVERY_SEND, RECOVERY_SECOND_FACTOR,
                 RECOVERY_PASSWORD, HOLDS, ACTIVITY,
                 REAUTH, REAUTH_SEND, REAUTH_VERIFY, SECURITY, PASSWORD, TOTP, TOTP_REMOVE, TOTP_CONFIRM,
@@ -748,6 +752,7 @@ def test_registration_resend_and_verify(server, contract):
     started = start_registration(server, contract, email)
     assert started["channel"] == "email" and started["status"] == "pending_verification"
     registration_id = started["registrationId"]
+    assert started["flowId"] == registration_id, started
 
     # Within the resend interval a resend is refused with 429; registering again with the same
     # password goes back to the same registration without a new code, with another it is refused.
@@ -784,6 +789,40 @@ def test_registration_resend_and_verify(server, contract):
     resend(server, contract, registration_id, expect=409, expect_code="registration.completed")
     taken = server.request("POST", "/api/v1/registrations", json_body={"identifier": email.upper(), "password": STRONG_PASSWORD})
     contract.check(REGISTRATIONS, taken, expect=409, code="identifier.taken")
+
+
+def test_older_resend_paths_answer_as_send_code(server, contract):
+    """`…/resend` is the older name of `…/send-code` in registrations, recoveries and contact
+    changes: the same answers, the same limits, the same flow."""
+    email = unique_email("alias")
+    started = start_registration(server, contract, email)
+    for operation in (RESEND, RESEND_ALIAS):
+        problem = call(server, contract, operation, started["flowId"], expect=429, expect_code="code.resend_too_soon")
+        assert parse_time(problem["resendAvailableAt"]) == parse_time(started["resendAvailableAt"])
+        call(server, contract, operation, UNKNOWN_ID, expect=404, expect_code="registration.not_found")
+    wait_until(parse_time(started["resendAvailableAt"]))
+    seen = server.codes(email)
+    resent = call(server, contract, RESEND_ALIAS, started["flowId"], expect=202)
+    assert (resent["flowId"], resent["registrationId"]) == (started["flowId"], started["flowId"])
+    verify(server, contract, started["flowId"], server.newest_code(email, exclude=seen))
+
+    recovery = in_time(lambda: start_recovery(server, contract, email, expect=None))
+    for operation in (RECOVERY_RESEND, RECOVERY_RESEND_ALIAS):
+        call(server, contract, operation, recovery["flowId"], expect=429, expect_code="code.resend_too_soon")
+        call(server, contract, operation, UNKNOWN_ID, expect=404, expect_code="recovery.not_found")
+    wait_until(parse_time(recovery["resendAvailableAt"]))
+    assert call(server, contract, RECOVERY_RESEND_ALIAS, recovery["flowId"], expect=202)["flowId"] == recovery["flowId"]
+
+    account = signed_in_account(server, contract, "aliasing")
+    for kind, aliased in (("phone", PHONE_RESEND_ALIAS), ("email", EMAIL_RESEND_ALIAS)):
+        value = unique_phone() if kind == "phone" else unique_email("aliased")
+        change = start_change(server, contract, kind, value, account.token)
+        for operation in (CHANGE_RESEND[kind], aliased):
+            call(server, contract, operation, change["flowId"], token=account.token, expect=429,
+                 expect_code="code.resend_too_soon")
+            call(server, contract, operation, UNKNOWN_ID, token=account.token, expect=404, expect_code="flow.not_found")
+        wait_until(parse_time(change["resendAvailableAt"]))
+        assert set(call(server, contract, aliased, change["flowId"], token=account.token, expect=202)) == {"resendAvailableAt"}
 
 
 def test_phone_registration_and_unfinished_account(server, contract):
@@ -1135,10 +1174,12 @@ def test_session_list_revocation_and_logout(server, contract):
     (ANTI_PHISHING, "/api/v1/account/anti-phishing-code"),
     (RECOVERY_CODES, "/api/v1/account/recovery-codes"),
     (PHONE, "/api/v1/account/phone"),
-    (PHONE_RESEND, f"/api/v1/account/phone/{UNKNOWN_ID}/resend"),
+    (PHONE_RESEND, f"/api/v1/account/phone/{UNKNOWN_ID}/send-code"),
+    (PHONE_RESEND_ALIAS, f"/api/v1/account/phone/{UNKNOWN_ID}/resend"),
     (PHONE_VERIFY, f"/api/v1/account/phone/{UNKNOWN_ID}/verify"),
     (EMAIL, "/api/v1/account/email"),
-    (EMAIL_RESEND, f"/api/v1/account/email/{UNKNOWN_ID}/resend"),
+    (EMAIL_RESEND, f"/api/v1/account/email/{UNKNOWN_ID}/send-code"),
+    (EMAIL_RESEND_ALIAS, f"/api/v1/account/email/{UNKNOWN_ID}/resend"),
     (EMAIL_VERIFY, f"/api/v1/account/email/{UNKNOWN_ID}/verify"),
     (PASSKEY_OPTIONS, "/api/v1/account/passkeys/options"),
     (PASSKEYS, "/api/v1/account/passkeys"),
@@ -2896,8 +2937,18 @@ def test_every_documented_answer_and_code_was_seen(contract):
             codes |= set(part.get("properties", {}).get("code", {}).get("enum", []))
         return bool(codes) and codes <= unreachable_codes
 
+    # An older path documented as an alias (`x-alias-of`) runs the same handler as its target: an
+    # answer seen from either counts for both (test_older_resend_paths_answer_as_send_code checks
+    # that they answer alike).
+    aliases = {}
+    for method, template, operation in contract.operations():
+        if "x-alias-of" in operation:
+            aliases[(method, template)] = (method, operation["x-alias-of"])
+            aliases[(method, operation["x-alias-of"])] = (method, template)
+    seen = contract.seen | {(*aliases[(method, template)], key) for method, template, key in contract.seen
+                            if (method, template) in aliases}
     expected = {entry for entry in documented if entry not in UNREACHABLE and not only_unreachable_codes(entry)}
-    missing = sorted(expected - contract.seen)
+    missing = sorted(expected - seen)
     assert not missing, f"documented answers no test provoked (cover them or list them in UNREACHABLE): {missing}"
 
     expected_codes = contract.problem_codes - unreachable_codes

@@ -33,10 +33,13 @@ struct ContactChangeController {
                                                        oldAvailable: body.oldAvailable ?? true, origin: context.origin)
                 return try jsonResponse(ContactChangeJSON(started), status: .accepted)
             }
-            signedIn.post(RouterPath("\(path)/{flowId}/resend")) { _, context in
-                let next = try await contacts.resend(session: context.session, kind: kind,
-                                                     flowId: try context.parameters.require("flowId"), origin: context.origin)
-                return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+            // `send-code`, the verb every flow uses; `resend` is its older name.
+            for verb in ["send-code", "resend"] {
+                signedIn.post(RouterPath("\(path)/{flowId}/\(verb)")) { _, context in
+                    let next = try await contacts.resend(session: context.session, kind: kind,
+                                                         flowId: try context.parameters.require("flowId"), origin: context.origin)
+                    return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+                }
             }
             signedIn.post(RouterPath("\(path)/{flowId}/verify")) { request, context in
                 let body = try await request.decodeJSON(VerifyBody.self, limit: context.bodyLimit)

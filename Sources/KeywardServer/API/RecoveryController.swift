@@ -16,9 +16,12 @@ struct RecoveryController {
             let started = try await recoveries.start(identifier: body.identifier, origin: context.origin)
             return try jsonResponse(RecoveryJSON(started), status: .accepted)
         }
-        group.post("recovery/{id}/resend") { _, context in
-            let started = try await recoveries.resend(flowId: try context.parameters.require("id"), origin: context.origin)
-            return try jsonResponse(RecoveryJSON(started), status: .accepted)
+        // `send-code`, the verb every flow uses; `resend` is its older name.
+        for verb in ["send-code", "resend"] {
+            group.post(RouterPath("recovery/{id}/\(verb)")) { _, context in
+                let started = try await recoveries.resend(flowId: try context.parameters.require("id"), origin: context.origin)
+                return try jsonResponse(RecoveryJSON(started), status: .accepted)
+            }
         }
         group.post("recovery/{id}/verify") { request, context in
             let id = try context.parameters.require("id")

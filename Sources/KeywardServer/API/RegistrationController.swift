@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import KeywardCore
 
-/// `/api/v1/registrations`: start, verify, resend.
+/// `/api/v1/registrations`: start, verify, send a new code (`send-code`, and `resend`, its older name).
 struct RegistrationController {
     let registrations: RegistrationService
 
@@ -24,15 +24,20 @@ struct RegistrationController {
             return try jsonResponse(VerifiedJSON(accountId: completed.accountId, status: "active",
                                                  session: SessionTokenJSON(completed.session)))
         }
-        group.post("registrations/{id}/resend") { _, context in
-            let id = try context.parameters.require("id")
-            let started = try await registrations.resend(registrationId: id, origin: context.origin)
-            return try jsonResponse(RegistrationJSON(started), status: .accepted)
+        for verb in ["send-code", "resend"] {
+            group.post(RouterPath("registrations/{id}/\(verb)")) { _, context in
+                let id = try context.parameters.require("id")
+                let started = try await registrations.resend(registrationId: id, origin: context.origin)
+                return try jsonResponse(RegistrationJSON(started), status: .accepted)
+            }
         }
     }
 }
 
+/// A registration's state; `flowId` is its id, as every flow's is named, and `registrationId` the
+/// same id under the name clients have used since the first version.
 struct RegistrationJSON: Encodable {
+    let flowId: String
     let registrationId: String
     let status: String
     let channel: String
@@ -40,6 +45,7 @@ struct RegistrationJSON: Encodable {
     let codeAlreadySent: Bool
 
     init(_ started: RegistrationStarted) {
+        flowId = started.registrationId
         registrationId = started.registrationId
         status = started.status.rawValue
         channel = started.channel.rawValue
