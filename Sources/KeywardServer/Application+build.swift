@@ -17,7 +17,7 @@ public struct KeywardServices: Sendable {
     /// Registration.
     public let registrations: RegistrationService
     /// Password sign-in.
-    public let logins: LoginService
+    public let signIns: SignInService
     /// Sessions.
     public let sessions: SessionService
     /// Forgotten-password recovery.
@@ -132,7 +132,7 @@ private func assemble(
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         codes: codes, sessions: sessions, recognition: recognition, limits: config.rateLimits, clock: clock)
-    let logins = LoginService(database: database, passwords: passwords, sessions: sessions, guesses: guesses, step: step,
+    let signIns = SignInService(database: database, passwords: passwords, sessions: sessions, guesses: guesses, step: step,
                               limits: config.rateLimits, recognition: recognition, clock: clock,
                               revealAccountExistence: config.revealAccountExistence,
                               strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
@@ -157,7 +157,7 @@ private func assemble(
     let passkeySignIns = PasskeySignInService(database: database, relyingParty: relyingParty, sessions: sessions,
                                               guesses: guesses, limits: config.rateLimits, recognition: recognition,
                                               clock: clock)
-    let services = KeywardServices(database: database, registrations: registrations, logins: logins,
+    let services = KeywardServices(database: database, registrations: registrations, signIns: signIns,
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
                                    settings: settings, contacts: contacts, passkeys: passkeys, passkeySignIns: passkeySignIns,
                                    accounts: AccountActivityService(database: database, clock: clock), config: config,
@@ -180,7 +180,7 @@ private func assemble(
                      assets: resources.assets, openAPI: resources.openAPI).addRoutes(to: router)
     let api = router.group("api/v1")
     RegistrationController(registrations: registrations).addRoutes(to: api)
-    LoginController(logins: logins, passkeySignIns: passkeySignIns, sessions: sessions).addRoutes(to: api)
+    SignInController(signIns: signIns, passkeySignIns: passkeySignIns, sessions: sessions).addRoutes(to: api)
     RecoveryController(recoveries: recoveries).addRoutes(to: api)
     AccountController(accounts: services.accounts, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
@@ -189,7 +189,7 @@ private func assemble(
     SupportController(diagnostics: SignInDiagnostics(database: database, lockout: config.lockout, clock: clock),
                       operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
-    WebLoginController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+    WebSignInController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSecurityController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebRecoveryController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
 

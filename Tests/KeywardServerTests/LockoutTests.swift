@@ -76,7 +76,7 @@ import Testing
                 for _ in 0..<50 {
                     group.addTask {
                         do {
-                            _ = try await services.logins.login(identifier: "swarm@example.com", password: "Wrong-Passw0rd", origin: origin)
+                            _ = try await services.signIns.signIn(identifier: "swarm@example.com", password: "Wrong-Passw0rd", origin: origin)
                             return "signed-in"
                         } catch let error as KeywardError {
                             return error.code

@@ -7,7 +7,7 @@ import KeywardServer
 import KeywardTestSupport
 import Testing
 
-@Suite struct LoginAPITests {
+@Suite struct SignInAPITests {
     @Test func everySignInGetsANewTokenAndTheRightErrors() async throws {
         try await withKeyward { api, _ in
             _ = try await api.registerAndVerify("grace@example.com")

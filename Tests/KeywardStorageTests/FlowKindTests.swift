@@ -76,7 +76,7 @@ import Testing
         try await TestDatabases.with(kind) { database in
             let stores = database.stores
             let accountId = try await account(stores)
-            let legacy = Flow(id: UUID().uuidString, kind: .login, state: "second_factor_required", accountId: accountId,
+            let legacy = Flow(id: UUID().uuidString, kind: .signIn, state: "second_factor_required", accountId: accountId,
                               identifier: nil, createdAt: now, updatedAt: now, expiresAt: now.addingTimeInterval(600),
                               context: #"{"deviceName":"Laptop","methods":"email_code,sms_code","scope":"account"}"#)
             try await stores.flows.insert(legacy)
@@ -84,7 +84,7 @@ import Testing
             #expect(flow.context.methods == [.emailCode, .smsCode])
             #expect(flow.context.deviceName == "Laptop" && flow.context.scope == "account" && flow.context.deviceHash == nil)
 
-            let unreadable = Flow(id: UUID().uuidString, kind: .login, state: "second_factor_required", accountId: accountId,
+            let unreadable = Flow(id: UUID().uuidString, kind: .signIn, state: "second_factor_required", accountId: accountId,
                                   identifier: nil, createdAt: now, updatedAt: now, expiresAt: now.addingTimeInterval(600),
                                   context: #"{"methods":7}"#)
             try await stores.flows.insert(unreadable)

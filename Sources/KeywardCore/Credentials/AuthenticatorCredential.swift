@@ -13,7 +13,7 @@ public struct AuthenticatorCredential: CredentialMethod {
     public var method: SecondFactorMethod { .totp }
 
     /// Offered when an authenticator is bound.
-    public func offer(for factors: LoginPolicy) -> SecondFactorOption? {
+    public func offer(for factors: AccountFactors) -> SecondFactorOption? {
         factors.authenticator ? SecondFactorOption(method: .totp, destination: nil) : nil
     }
 

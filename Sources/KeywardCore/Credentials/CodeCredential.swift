@@ -16,7 +16,7 @@ public struct CodeCredential: CredentialMethod {
     public var method: SecondFactorMethod { SecondFactorMethod(channel: channel) }
 
     /// Offered when the account has a verified identifier on the channel.
-    public func offer(for factors: LoginPolicy) -> SecondFactorOption? {
+    public func offer(for factors: AccountFactors) -> SecondFactorOption? {
         factors.destination(for: channel).map { SecondFactorOption(method: method, destination: $0.masked) }
     }
 

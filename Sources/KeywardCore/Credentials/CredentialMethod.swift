@@ -39,12 +39,12 @@ public struct CredentialAttempt: Sendable {
     /// The flow the proof is for; codes are bound to it.
     public let flow: Flow
     /// The account's bound factors now.
-    public let factors: LoginPolicy
+    public let factors: AccountFactors
     /// Where the request came from.
     public let origin: RequestOrigin
 
     /// An attempt in `flow` for an account with `factors`, from `origin`.
-    public init(flow: Flow, factors: LoginPolicy, origin: RequestOrigin) {
+    public init(flow: Flow, factors: AccountFactors, origin: RequestOrigin) {
         self.flow = flow
         self.factors = factors
         self.origin = origin
@@ -61,7 +61,7 @@ public protocol CredentialMethod: Sendable {
 
     /// The option shown for an account with `factors` (with where a code would go), or `nil` when
     /// the account cannot use this method.
-    func offer(for factors: LoginPolicy) -> SecondFactorOption?
+    func offer(for factors: AccountFactors) -> SecondFactorOption?
 
     /// Sends what the person needs to answer, within the sending limits; returns when another may
     /// be asked for. Methods that send nothing throw `second_factor.method_unavailable`.
@@ -103,7 +103,7 @@ public struct CredentialMethods: Sendable {
     }
 
     /// The options an account with `factors` can use, in order.
-    public func offers(for factors: LoginPolicy) -> [SecondFactorOption] {
+    public func offers(for factors: AccountFactors) -> [SecondFactorOption] {
         methods.compactMap { $0.offer(for: factors) }
     }
 

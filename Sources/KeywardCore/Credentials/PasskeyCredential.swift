@@ -17,7 +17,7 @@ public struct PasskeyCredential: CredentialMethod {
     public var method: SecondFactorMethod { .passkey }
 
     /// Offered when the account has a passkey.
-    public func offer(for factors: LoginPolicy) -> SecondFactorOption? {
+    public func offer(for factors: AccountFactors) -> SecondFactorOption? {
         factors.passkeys > 0 ? SecondFactorOption(method: .passkey, destination: nil) : nil
     }
 

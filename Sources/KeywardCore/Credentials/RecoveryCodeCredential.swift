@@ -18,7 +18,7 @@ public struct RecoveryCodeCredential: CredentialMethod {
     public var method: SecondFactorMethod { .recoveryCode }
 
     /// Offered while the account has an unused code.
-    public func offer(for factors: LoginPolicy) -> SecondFactorOption? {
+    public func offer(for factors: AccountFactors) -> SecondFactorOption? {
         factors.recoveryCodesRemaining > 0 ? SecondFactorOption(method: .recoveryCode, destination: nil) : nil
     }
 

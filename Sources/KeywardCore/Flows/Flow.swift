@@ -13,7 +13,7 @@ public struct Flow: Sendable, Equatable {
         /// Resetting a forgotten password.
         public static let recovery = Kind(rawValue: "recovery")
         /// A sign-in waiting for its second factor.
-        public static let login = Kind(rawValue: "login")
+        public static let signIn = Kind(rawValue: "login")
         /// Password and second factor entered again before a sensitive change.
         public static let reauthentication = Kind(rawValue: "reauthentication")
         /// Binding or changing the phone number or email address.

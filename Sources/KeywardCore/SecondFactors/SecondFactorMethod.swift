@@ -50,7 +50,7 @@ public struct SecondFactorOption: Sendable, Equatable {
 
 /// Which factors an account has bound; ``SecondFactorStep/required(for:)`` says which it must
 /// present at sign-in.
-public struct LoginPolicy: Sendable, Equatable {
+public struct AccountFactors: Sendable, Equatable {
     /// The verified email address, if bound.
     public let email: Identifier?
     /// The verified phone number, if bound.
@@ -80,10 +80,10 @@ public struct LoginPolicy: Sendable, Equatable {
     }
 
     /// The account's factors as stored now.
-    public static func load(accountId: String, in stores: any KeywardStores) async throws -> LoginPolicy {
+    public static func load(accountId: String, in stores: any KeywardStores) async throws -> AccountFactors {
         let identifiers = try await stores.accounts.identifiers(accountId: accountId)
         let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active)
-        return LoginPolicy(identifiers: identifiers, authenticator: authenticator != nil,
+        return AccountFactors(identifiers: identifiers, authenticator: authenticator != nil,
                            recoveryCodesRemaining: try await stores.recoveryCodes.remaining(accountId: accountId),
                            passkeys: try await stores.passkeys.count(accountId: accountId))
     }

@@ -65,8 +65,8 @@ public struct SecondFactorStep: Sendable {
     }
 
     /// The account's login policy as stored now.
-    public func policy(accountId: String, in stores: any KeywardStores) async throws -> LoginPolicy {
-        try await LoginPolicy.load(accountId: accountId, in: stores)
+    public func policy(accountId: String, in stores: any KeywardStores) async throws -> AccountFactors {
+        try await AccountFactors.load(accountId: accountId, in: stores)
     }
 
     /// The methods the second step asks of an account with `factors`, in the order pages offer them.
@@ -75,7 +75,7 @@ public struct SecondFactorStep: Sendable {
     /// account without one confirms a code sent to its verified email address or phone number.
     /// Every active account therefore has a second step, since registration verifies at least one
     /// identifier. Its recovery codes, while any remain, are accepted in place of either.
-    public func required(for factors: LoginPolicy) -> [SecondFactorOption] {
+    public func required(for factors: AccountFactors) -> [SecondFactorOption] {
         let offers = credentials.offers(for: factors)
         let backups = offers.filter { $0.method == .recoveryCode }
         let main = offers.filter { $0.method != .recoveryCode }
@@ -84,7 +84,7 @@ public struct SecondFactorStep: Sendable {
     }
 
     /// Every method an account with `factors` holds, in the order pages offer them.
-    public func offers(for factors: LoginPolicy) -> [SecondFactorOption] {
+    public func offers(for factors: AccountFactors) -> [SecondFactorOption] {
         credentials.offers(for: factors)
     }
 

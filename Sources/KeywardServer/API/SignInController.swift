@@ -3,8 +3,8 @@ import Hummingbird
 import KeywardCore
 
 /// `/api/v1/login` (and its flow), `/api/v1/logout`, `/api/v1/session`, `/api/v1/sessions`.
-struct LoginController {
-    let logins: LoginService
+struct SignInController {
+    let signIns: SignInService
     let passkeySignIns: PasskeySignInService
     let sessions: SessionService
 
@@ -15,7 +15,7 @@ struct LoginController {
         let deviceId: String?
     }
 
-    struct LoginBody: Decodable {
+    struct SignInBody: Decodable {
         let identifier: String
         let password: String
         let deviceName: String?
@@ -24,8 +24,8 @@ struct LoginController {
 
     func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
         group.post("login") { request, context in
-            let body = try await request.decodeJSON(LoginBody.self, limit: context.bodyLimit)
-            let challenge = try await logins.login(identifier: body.identifier, password: body.password,
+            let body = try await request.decodeJSON(SignInBody.self, limit: context.bodyLimit)
+            let challenge = try await signIns.signIn(identifier: body.identifier, password: body.password,
                                                    device: SignInDevice(id: body.deviceId, name: body.deviceName),
                                                    origin: context.origin)
             return try jsonResponse(SecondFactorChallengeJSON(challenge))
@@ -38,24 +38,24 @@ struct LoginController {
             let result = try await passkeySignIns.finish(flowId: body.flowId, credential: body.credential,
                                                          device: SignInDevice(id: body.deviceId, name: body.deviceName),
                                                          origin: context.origin)
-            return try jsonResponse(LoginJSON(status: "authenticated", accountId: result.accountId,
+            return try jsonResponse(SignInJSON(status: "authenticated", accountId: result.accountId,
                                               session: SessionTokenJSON(result.session)))
         }
         group.get("login/{flowId}") { _, context in
             let flowId = try context.parameters.require("flowId")
-            return try jsonResponse(LoginFlowJSON(flowId: flowId, pending: try await logins.pending(flowId: flowId)))
+            return try jsonResponse(SignInFlowJSON(flowId: flowId, pending: try await signIns.pending(flowId: flowId)))
         }
         group.post("login/{flowId}/send-code") { request, context in
             let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
-            let next = try await logins.sendCode(flowId: try context.parameters.require("flowId"), channel: body.channel,
+            let next = try await signIns.sendCode(flowId: try context.parameters.require("flowId"), channel: body.channel,
                                                  origin: context.origin)
             return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
         }
         group.post("login/{flowId}/verify") { request, context in
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
-            let result = try await logins.verify(flowId: try context.parameters.require("flowId"), method: body.method,
+            let result = try await signIns.verify(flowId: try context.parameters.require("flowId"), method: body.method,
                                                  code: try body.entered(), origin: context.origin)
-            return try jsonResponse(LoginJSON(status: "authenticated", accountId: result.accountId,
+            return try jsonResponse(SignInJSON(status: "authenticated", accountId: result.accountId,
                                               session: SessionTokenJSON(result.session)))
         }
         let signedIn = group.group(context: AuthenticatedContext.self)
@@ -130,7 +130,7 @@ struct SecondFactorChallengeJSON: Encodable {
 
 /// A waiting sign-in: its methods and, for code methods, whether a code was sent, where its
 /// delivery stands and when another may be asked for.
-struct LoginFlowJSON: Encodable {
+struct SignInFlowJSON: Encodable {
     let status = "second_factor_required"
     let flowId: String
     let methods: [String]
@@ -177,7 +177,7 @@ func destinationsByMethod(_ options: [SecondFactorOption]) -> [String: String] {
     })
 }
 
-struct LoginJSON: Encodable {
+struct SignInJSON: Encodable {
     let status: String
     let accountId: String
     let session: SessionTokenJSON

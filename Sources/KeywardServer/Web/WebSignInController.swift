@@ -8,7 +8,7 @@ import KeywardCrypto
 ///
 /// The login flow's id stays in an HttpOnly cookie rather than the address, so it never lands in
 /// history, logs or a `Referer`.
-struct WebLoginController {
+struct WebSignInController {
     /// A random id the browser keeps so that a device that signed in before is recognised.
     static let deviceCookie = "__Host-keyward_device"
     /// The login flow waiting for its second factor.
@@ -34,13 +34,13 @@ struct WebLoginController {
                 try csrf.verify(request, form: form)
                 let known = request.cookies[Self.deviceCookie]?.value
                 let deviceId = known ?? SecureRandom.token()
-                let challenge = try await services.logins.login(identifier: identifier, password: form["password"] ?? "",
+                let challenge = try await services.signIns.signIn(identifier: identifier, password: form["password"] ?? "",
                                                                 device: SignInDevice(id: deviceId), origin: context.origin)
                 // A code goes out at once to the first channel offered, as people expect after their password.
                 var sent = ""
                 if let first = challenge.options.first(where: { $0.method.channel != nil }), let channel = first.method.channel {
                     do {
-                        _ = try await services.logins.sendCode(flowId: challenge.flowId, channel: channel.rawValue,
+                        _ = try await services.signIns.sendCode(flowId: challenge.flowId, channel: channel.rawValue,
                                                                origin: context.origin)
                         sent = "?sent=\(channel.rawValue)"
                     } catch let error as KeywardError where error.code == "code.resend_too_soon" || error.code == "rate_limited" {
@@ -71,7 +71,7 @@ struct WebLoginController {
             guard let flowId = request.cookies[Self.flowCookie]?.value else { return Response.redirect(to: "/login", type: .found) }
             do {
                 try csrf.verify(request, form: form)
-                let result = try await services.logins.verify(flowId: flowId, method: form["method"] ?? "",
+                let result = try await services.signIns.verify(flowId: flowId, method: form["method"] ?? "",
                                                               code: enteredProof(form), origin: context.origin)
                 var response = signedIn(result.session)
                 response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
@@ -90,7 +90,7 @@ struct WebLoginController {
             let channel = form["channel"] ?? ""
             do {
                 try csrf.verify(request, form: form)
-                _ = try await services.logins.sendCode(flowId: flowId, channel: channel, origin: context.origin)
+                _ = try await services.signIns.sendCode(flowId: flowId, channel: channel, origin: context.origin)
                 return Response.redirect(to: "/login/verify?sent=\(channel == "sms" ? "sms" : "email")", type: .found)
             } catch let error as KeywardError where error.code == "account.locked" || error.code.hasPrefix("flow.") {
                 return signInAgain(request: request, context: context, error: error)
@@ -151,7 +151,7 @@ struct WebLoginController {
         }
         let pending: SecondFactorPending
         do {
-            pending = try await services.logins.pending(flowId: flowId)
+            pending = try await services.signIns.pending(flowId: flowId)
         } catch let failure as KeywardError where failure.code.hasPrefix("flow.") || failure.code == "account.locked" {
             return signInAgain(request: request, context: context, error: failure)
         }

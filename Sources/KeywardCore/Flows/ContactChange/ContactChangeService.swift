@@ -213,7 +213,7 @@ public struct ContactChangeService: Sendable {
     private func checkAuthenticator(_ code: String, flow: Flow, origin: RequestOrigin) async throws {
         guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
         let stores = database.stores
-        let factors = try await LoginPolicy.load(accountId: accountId, in: stores)
+        let factors = try await AccountFactors.load(accountId: accountId, in: stores)
         guard factors.authenticator else { throw KeywardError.contactChangeNeedsSupport }
         let scope = GuessScope.account(accountId: accountId)
         _ = try await guesses.guess(scope, origin: origin, in: database) {

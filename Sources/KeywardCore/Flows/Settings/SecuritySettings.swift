@@ -21,7 +21,7 @@ public struct ChangeHoldSettings: Sendable, Equatable {
 /// What the security settings page and `GET /api/v1/account/security` show.
 public struct SecurityOverview: Sendable {
     /// The bound factors.
-    public let policy: LoginPolicy
+    public let policy: AccountFactors
     /// The methods sign-in asks for.
     public let signInMethods: [SecondFactorOption]
     /// When the authenticator was bound, if one is.

@@ -53,7 +53,7 @@ public struct PasskeySignInService: Sendable {
     /// the flow's errors, `passkey.invalid`, `passkey.unknown` (no account has the passkey), the
     /// assertion's errors, or `account.locked`.
     public func finish(flowId: String, credential: PasskeyCredentialJSON, device: SignInDevice,
-                       origin: RequestOrigin) async throws -> LoginSucceeded {
+                       origin: RequestOrigin) async throws -> SignInSucceeded {
         try await limitClient(origin)
         let stores = database.stores
         let flow = try await stores.flows.load(flowId, as: PasskeySignInFlow.self, in: .waiting, now: clock.now())

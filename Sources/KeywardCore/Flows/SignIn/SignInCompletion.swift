@@ -12,7 +12,7 @@ struct SignInCompletion: Sendable {
     /// proof up, moves the flow on and remembers the device.
     func finish(accountId: String, flowId: String, method: SecondFactorMethod, deviceHash: String?, deviceName: String?,
                 origin: RequestOrigin, in stores: any KeywardStores,
-                useProof: () async throws -> Void) async throws -> LoginSucceeded {
+                useProof: () async throws -> Void) async throws -> SignInSucceeded {
         let novelty = try await recognition.assess(accountId: accountId, deviceHash: deviceHash, origin: origin, in: stores)
         try await useProof()
         try await recognition.remember(accountId: accountId, origin: origin, in: stores)
@@ -24,6 +24,6 @@ struct SignInCompletion: Sendable {
         try await recognition.warnIfUnfamiliar(novelty, accountId: accountId, origin: origin, deviceName: deviceName, in: stores)
         let issued = try await sessions.issue(accountId: accountId, deviceName: deviceName, origin: origin,
                                               reauthenticated: true, in: stores)
-        return LoginSucceeded(accountId: accountId, session: issued)
+        return SignInSucceeded(accountId: accountId, session: issued)
     }
 }

@@ -22,7 +22,7 @@ public enum SignInFlow: FlowKind {
     }
 
     public typealias State = SecondFactorState
-    public static let kind = Flow.Kind.login
+    public static let kind = Flow.Kind.signIn
     public static let completedState = SecondFactorState.completed
     public static let errors = FlowErrors.flow
 }

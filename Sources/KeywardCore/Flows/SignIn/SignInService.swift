@@ -1,7 +1,7 @@
 public import Foundation
 
 /// What a successful password sign-in gives the client.
-public struct LoginSucceeded: Sendable {
+public struct SignInSucceeded: Sendable {
     /// The account signed in to.
     public let accountId: String
     /// The new session.
@@ -37,7 +37,7 @@ public struct SignInDevice: Sendable {
 /// unfinished registration and a lock each get their own answer. Off, all of them answer
 /// `credentials.invalid` identically after the same Argon2id work; the owner of a locked account
 /// still learns of the lock from the notice sent when it was placed.
-public struct LoginService: Sendable {
+public struct SignInService: Sendable {
     private let database: any KeywardDatabase
     private let passwords: any PasswordHashing
     private let completion: SignInCompletion
@@ -76,7 +76,7 @@ public struct LoginService: Sendable {
     /// Throws `rate_limited`, `identifier.invalid`, `account.not_found`,
     /// `account.registration_incomplete`, `account.locked` or `credentials.invalid` (in strict mode
     /// only the first and the last).
-    public func login(identifier raw: String, password: String, device: SignInDevice = SignInDevice(),
+    public func signIn(identifier raw: String, password: String, device: SignInDevice = SignInDevice(),
                       origin: RequestOrigin) async throws -> SecondFactorChallenge {
         guard !revealAccountExistence, strictFailureFloor > 0 else {
             return try await attempt(identifier: raw, password: password, device: device, origin: origin)
@@ -183,7 +183,7 @@ public struct LoginService: Sendable {
     /// the account is not used from is audited as unfamiliar and warned of on every channel. Throws the flow's errors,
     /// `second_factor.method_invalid`/`_unavailable`, the code's or authenticator's errors, or
     /// `account.locked` when this failure (or an earlier one) locked the account.
-    public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> LoginSucceeded {
+    public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> SignInSucceeded {
         let flow = try await step.waitingFlow(flowId, as: SignInFlow.self)
         guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
         let scope = Self.scope(of: flow)
