@@ -120,6 +120,7 @@ private func assemble(
     let party = try config.relyingParty()
     let relyingParty = PasskeyRelyingParty(id: party.id, name: config.platformName, origins: party.origins, hasher: hasher)
     let credentials = CredentialMethods([
+        PasswordCredential(passwords: passwords, clock: clock),
         PasskeyCredential(relyingParty: relyingParty, clock: clock),
         AuthenticatorCredential(authenticators: authenticators),
         CodeCredential(channel: .email, codes: codes),
@@ -132,15 +133,15 @@ private func assemble(
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         codes: codes, sessions: sessions, recognition: recognition, limits: config.rateLimits, clock: clock)
-    let signIns = SignInService(database: database, passwords: passwords, sessions: sessions, guesses: guesses, step: step,
-                              limits: config.rateLimits, recognition: recognition, clock: clock,
-                              revealAccountExistence: config.revealAccountExistence,
-                              strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
+    let signIns = SignInService(database: database, passwords: passwords, credentials: credentials, sessions: sessions,
+                                guesses: guesses, step: step, limits: config.rateLimits, recognition: recognition,
+                                clock: clock, revealAccountExistence: config.revealAccountExistence,
+                                strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
     let recoveries = RecoveryService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,
         step: step, guesses: guesses, effects: effects, clock: clock, revealAccountExistence: config.revealAccountExistence,
         holdAfterReset: config.holdAfterPasswordReset)
-    let reauthentication = ReauthenticationService(database: database, passwords: passwords, guesses: guesses, step: step,
+    let reauthentication = ReauthenticationService(database: database, credentials: credentials, guesses: guesses, step: step,
                                                    clock: clock, freshness: config.reauthFreshness,
                                                    flowLifetime: config.loginFlowLifetime)
     let settings = SecuritySettingsService(

@@ -137,4 +137,18 @@ import Testing
             #expect(try await services.database.stores.accounts.find(id: accountId)?.passwordHash?.contains("$m=2048,t=2,p=1$") == true)
         }
     }
+
+    @Test func reauthenticatingWithAnOutdatedHashReplacesItToo() async throws {
+        try await withKeyward { api, services in
+            let (accountId, token) = try await api.registerAndVerify("noor@example.com")
+            try await services.database.stores.accounts.updatePasswordHash(
+                accountId: accountId, passwordHash: Bcrypt.hash("Tr4velling-Lynx", cost: 4))
+            let wrong = try await api.call(.post, "/api/v1/account/reauth", json: ["password": "Wrong-Passw0rd"], token: token)
+            #expect(wrong.code == "password.incorrect")
+            #expect(try await services.database.stores.accounts.find(id: accountId)?.passwordHash?.hasPrefix("$2b$") == true)
+            let right = try await api.call(.post, "/api/v1/account/reauth", json: ["password": "Tr4velling-Lynx"], token: token)
+            #expect(right.status == 200 && right["status"] as? String == "second_factor_required")
+            #expect(try await services.database.stores.accounts.find(id: accountId)?.passwordHash?.hasPrefix("$argon2id$") == true)
+        }
+    }
 }

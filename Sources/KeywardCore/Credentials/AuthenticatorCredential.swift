@@ -25,7 +25,7 @@ public struct AuthenticatorCredential: CredentialMethod {
 
     /// Checks `entered` at the current time and claims its time step, so no code counts twice.
     public func verify(_ entered: String, _ attempt: CredentialAttempt, in stores: any KeywardStores) async throws -> CredentialProof {
-        guard let accountId = attempt.flow.accountId,
+        guard let accountId = attempt.accountId,
               let authenticator = try await stores.authenticators.find(accountId: accountId, state: .active)
         else { throw KeywardError.secondFactorMethodUnavailable }
         try await authenticators.verify(entered, authenticator: authenticator, in: stores)

@@ -26,9 +26,9 @@ public struct CodeCredential: CredentialMethod {
         guard let destination = attempt.factors.destination(for: channel) else {
             throw KeywardError.secondFactorMethodUnavailable
         }
-        try await codes.checkSendLimits(to: destination, accountId: attempt.flow.accountId, origin: attempt.origin, in: database)
+        try await codes.checkSendLimits(to: destination, accountId: attempt.accountId, origin: attempt.origin, in: database)
         return try await database.transaction { stores in
-            try await codes.send(for: attempt.flow, purpose: method.rawValue, to: destination, reason: reason,
+            try await codes.send(for: try attempt.requireFlow(), purpose: method.rawValue, to: destination, reason: reason,
                                  origin: attempt.origin, in: stores)
         }
     }
@@ -36,10 +36,10 @@ public struct CodeCredential: CredentialMethod {
     /// Checks `entered` against the flow's newest code of this method; `second_factor.code_not_sent`
     /// when none was sent.
     public func verify(_ entered: String, _ attempt: CredentialAttempt, in stores: any KeywardStores) async throws -> CredentialProof {
-        guard try await stores.codes.latest(flowId: attempt.flow.id, purpose: method.rawValue) != nil else {
+        guard try await stores.codes.latest(flowId: try attempt.requireFlow().id, purpose: method.rawValue) != nil else {
             throw KeywardError.secondFactorCodeNotSent
         }
-        let code = try await codes.check(entered, flow: attempt.flow, purpose: method.rawValue, origin: attempt.origin,
+        let code = try await codes.check(entered, flow: try attempt.requireFlow(), purpose: method.rawValue, origin: attempt.origin,
                                          in: stores)
         return CredentialProof(method: method, code: code)
     }

@@ -15,15 +15,18 @@ public struct CredentialProof: Sendable {
     public let reference: String?
     /// The counter and backup state a passkey reported, recorded when the proof is used up.
     public let passkeyUse: WebAuthnAssertion?
+    /// A fresh hash of a right password whose stored hash is outdated, stored when the proof is used up.
+    public let freshPasswordHash: String?
 
     /// A proof from `method` for `accountId`, with what it matched.
     public init(method: SecondFactorMethod, accountId: String? = nil, code: VerificationCode? = nil,
-                reference: String? = nil, passkeyUse: WebAuthnAssertion? = nil) {
+                reference: String? = nil, passkeyUse: WebAuthnAssertion? = nil, freshPasswordHash: String? = nil) {
         self.method = method
         self.accountId = accountId
         self.code = code
         self.reference = reference
         self.passkeyUse = passkeyUse
+        self.freshPasswordHash = freshPasswordHash
     }
 }
 
@@ -33,11 +36,13 @@ public enum CredentialPrompt: Sendable, Equatable {
     case passkey(PasskeyRequestOptions)
 }
 
-/// What a method checking or sending for a flow is told: the flow, the account's factors, and
-/// where the request came from.
+/// What a method checking or sending is told: the account, the flow the proof is for (none for
+/// the password, which comes before any), the account's factors, and where the request came from.
 public struct CredentialAttempt: Sendable {
-    /// The flow the proof is for; codes are bound to it.
-    public let flow: Flow
+    /// The account to prove.
+    public let accountId: String?
+    /// The flow the proof is for; codes and passkey challenges are bound to it.
+    public let flow: Flow?
     /// The account's bound factors now.
     public let factors: AccountFactors
     /// Where the request came from.
@@ -45,14 +50,31 @@ public struct CredentialAttempt: Sendable {
 
     /// An attempt in `flow` for an account with `factors`, from `origin`.
     public init(flow: Flow, factors: AccountFactors, origin: RequestOrigin) {
+        self.accountId = flow.accountId
         self.flow = flow
         self.factors = factors
         self.origin = origin
     }
+
+    /// An attempt for `accountId` outside any flow (its password), from `origin`; the account's
+    /// factors are not needed for it unless given.
+    public init(accountId: String, factors: AccountFactors = AccountFactors(email: nil, phone: nil, authenticator: false),
+                origin: RequestOrigin) {
+        self.accountId = accountId
+        self.flow = nil
+        self.factors = factors
+        self.origin = origin
+    }
+
+    /// The flow, for methods bound to one; `second_factor.method_unavailable` without.
+    public func requireFlow() throws(KeywardError) -> Flow {
+        guard let flow else { throw .secondFactorMethodUnavailable }
+        return flow
+    }
 }
 
-/// One way to prove a person holds an account: an email code, an SMS code, an authenticator app,
-/// and the methods that follow. Flows ask which methods an account can use and hand what the person
+/// One way to prove a person holds an account: the password, an email code, an SMS code, an
+/// authenticator app, a passkey, a recovery code. Flows ask which methods an account can use and hand what the person
 /// entered to the method; none of them knows how a method works inside. A method never counts
 /// guesses itself: the flow checks it as one admitted guess in its ``GuessScope``.
 public protocol CredentialMethod: Sendable {
@@ -126,8 +148,8 @@ public struct CredentialMethods: Sendable {
             return try await credential.verify(entered, attempt, in: stores)
         } catch let failure as KeywardError where failure.isWrongGuess {
             try await stores.audit.record(AuditEvent(
-                kind: .secondFactorFailed, outcome: .failure, accountId: attempt.flow.accountId, origin: attempt.origin,
-                at: clock.now(), details: ["flowId": attempt.flow.id, "method": method.rawValue, "reason": failure.code]))
+                kind: .secondFactorFailed, outcome: .failure, accountId: attempt.accountId, origin: attempt.origin,
+                at: clock.now(), details: ["flowId": attempt.flow?.id ?? "", "method": method.rawValue, "reason": failure.code]))
             throw failure
         }
     }

@@ -1,5 +1,5 @@
 public import Foundation
-public import KeywardCrypto
+import KeywardCrypto
 
 /// A passkey registered to the account: the flow hands out a challenge with its passkeys listed,
 /// and the person answers with the JSON of the browser's assertion.
@@ -37,11 +37,11 @@ public struct PasskeyCredential: CredentialMethod {
     /// passkeys. A counter gone backwards is audited as a possible copy before it is refused.
     public func verify(_ entered: String, _ attempt: CredentialAttempt, in stores: any KeywardStores) async throws -> CredentialProof {
         let assertion = try PasskeyAssertionInput(json: entered)
-        guard let accountId = attempt.flow.accountId,
+        guard let accountId = attempt.accountId,
               let passkey = try await stores.passkeys.find(credentialId: assertion.credentialId),
               passkey.accountId == accountId
         else { throw KeywardError.passkeyUnknown }
-        let use = try await PasskeyCredential.check(assertion, by: passkey, flowId: attempt.flow.id, relyingParty: relyingParty,
+        let use = try await PasskeyCredential.check(assertion, by: passkey, flowId: try attempt.requireFlow().id, relyingParty: relyingParty,
                                                     origin: attempt.origin, at: clock.now(), in: stores)
         return CredentialProof(method: .passkey, accountId: accountId, reference: passkey.id, passkeyUse: use)
     }

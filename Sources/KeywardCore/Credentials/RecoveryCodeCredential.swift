@@ -30,7 +30,7 @@ public struct RecoveryCodeCredential: CredentialMethod {
 
     /// Checks `entered` (spaces, dashes and case ignored) against the account's unused codes.
     public func verify(_ entered: String, _ attempt: CredentialAttempt, in stores: any KeywardStores) async throws -> CredentialProof {
-        guard let accountId = attempt.flow.accountId, attempt.factors.recoveryCodesRemaining > 0 else {
+        guard let accountId = attempt.accountId, attempt.factors.recoveryCodesRemaining > 0 else {
             throw KeywardError.secondFactorMethodUnavailable
         }
         guard let normalized = RecoveryCodes.normalized(entered),

@@ -50,7 +50,7 @@ extension KeywardError {
 
 extension KeywardError {
     /// Whether the error says a proof was entered and was wrong: a wrong, expired or used-up
-    /// one-time code, a wrong or replayed authenticator code, a wrong recovery code, or a passkey
+    /// one-time code, a wrong password, a wrong or replayed authenticator code, a wrong recovery code, or a passkey
     /// assertion that does not hold (unknown passkey, wrong challenge, origin or RP, no user
     /// verification, bad signature, a counter gone backwards). This is the one place that
     /// decides what counts as a guess toward a lock or a recovery pause; any other error (no code
@@ -60,7 +60,7 @@ extension KeywardError {
     private static let wrongGuessCodes: Set<String> = [
         KeywardError.codeInvalid(attemptsRemaining: 0).code, KeywardError.codeExpired.code, KeywardError.codeExhausted.code,
         KeywardError.totpInvalid.code, KeywardError.totpReused.code, KeywardError.recoveryCodeInvalid.code,
-        KeywardError.passkeyUnknown.code, KeywardError.passkeyChallengeMismatch.code, KeywardError.passkeyOriginMismatch.code,
+        KeywardError.passwordIncorrect.code, KeywardError.passkeyUnknown.code, KeywardError.passkeyChallengeMismatch.code, KeywardError.passkeyOriginMismatch.code,
         KeywardError.passkeyRPIDMismatch.code, KeywardError.passkeyUserVerificationRequired.code,
         KeywardError.passkeySignatureInvalid.code, KeywardError.passkeySignCountRegressed.code,
     ]

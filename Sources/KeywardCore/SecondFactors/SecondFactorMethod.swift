@@ -1,6 +1,7 @@
 import Foundation
 
-/// A way to prove, after the password, that the person holds the account's second factor.
+/// A credential method's name: the password, and the ways to prove, after it, that the person holds
+/// the account's second factor. Requests name only the second-factor methods.
 public enum SecondFactorMethod: String, Sendable, CaseIterable, Codable {
     /// A one-time code sent to the account's email address.
     case emailCode = "email_code"
@@ -12,13 +13,15 @@ public enum SecondFactorMethod: String, Sendable, CaseIterable, Codable {
     case recoveryCode = "recovery_code"
     /// A passkey registered to the account (WebAuthn), answered with the JSON of an assertion.
     case passkey
+    /// The account's password: the first factor, never accepted where a second one is asked.
+    case password
 
     /// The channel a code for this method is sent on; `nil` for the authenticator.
     public var channel: DeliveryChannel? {
         switch self {
         case .emailCode: return .email
         case .smsCode: return .sms
-        case .totp, .recoveryCode, .passkey: return nil
+        case .totp, .recoveryCode, .passkey, .password: return nil
         }
     }
 
@@ -29,7 +32,7 @@ public enum SecondFactorMethod: String, Sendable, CaseIterable, Codable {
 
     /// Parses a method name from a request; throws `second_factor.method_invalid` for anything else.
     public static func parse(_ raw: String) throws(KeywardError) -> SecondFactorMethod {
-        guard let method = SecondFactorMethod(rawValue: raw) else { throw .secondFactorMethodInvalid }
+        guard let method = SecondFactorMethod(rawValue: raw), method != .password else { throw .secondFactorMethodInvalid }
         return method
     }
 }

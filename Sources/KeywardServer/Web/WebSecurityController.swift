@@ -303,5 +303,6 @@ func describeMethod(_ method: SecondFactorMethod) -> String {
     case .totp: return "your authenticator app"
     case .recoveryCode: return "one of your recovery codes"
     case .passkey: return "a passkey"
+    case .password: return "your password"
     }
 }

@@ -8,7 +8,7 @@ public import Foundation
 /// stolen session cannot be used to guess either.
 public struct ReauthenticationService: Sendable {
     private let database: any KeywardDatabase
-    private let passwords: any PasswordHashing
+    private let credentials: CredentialMethods
     private let guesses: GuessCounter
     private let step: SecondFactorStep
     private let clock: any KeywardClock
@@ -19,11 +19,11 @@ public struct ReauthenticationService: Sendable {
 
 
     /// A service over the given parts.
-    public init(database: any KeywardDatabase, passwords: any PasswordHashing, guesses: GuessCounter,
+    public init(database: any KeywardDatabase, credentials: CredentialMethods, guesses: GuessCounter,
                 step: SecondFactorStep, clock: any KeywardClock, freshness: TimeInterval = 300,
                 flowLifetime: TimeInterval = 600) {
         self.database = database
-        self.passwords = passwords
+        self.credentials = credentials
         self.guesses = guesses
         self.step = step
         self.clock = clock
@@ -92,27 +92,26 @@ public struct ReauthenticationService: Sendable {
     /// counted on success; callers that go on to a second step release it.
     public func checkPassword(accountId: String, password: String, origin: RequestOrigin) async throws {
         let stores = database.stores
-        guard let account = try await stores.accounts.find(id: accountId), let stored = account.passwordHash else {
-            throw KeywardError.sessionRequired
-        }
+        guard try await stores.accounts.find(id: accountId)?.passwordHash != nil else { throw KeywardError.sessionRequired }
         let scope = GuessScope.account(accountId: accountId)
         let failureNumber = try await guesses.admit(scope, origin: origin, in: stores)
-        let verdict: PasswordCheck
+        let proof: CredentialProof
         do {
-            verdict = try await passwords.verify(password, against: stored)
+            proof = try await credentials.method(.password).verify(password, CredentialAttempt(accountId: accountId, origin: origin),
+                                                                   in: stores)
+        } catch let failure as KeywardError where failure.isWrongGuess {
+            try await stores.audit.record(AuditEvent(
+                kind: .loginFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
+                details: ["reason": failure.code, "during": "reauthentication"]))
+            if let until = try await guesses.recordFailure(scope, count: failureNumber, origin: origin, in: database) {
+                throw KeywardError.accountLocked(until: until, now: clock.now())
+            }
+            throw failure
         } catch {
             try? await releaseGuess(accountId: accountId)
             throw error
         }
-        guard case .match = verdict else {
-            try await stores.audit.record(AuditEvent(
-                kind: .loginFailed, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
-                details: ["reason": "password.incorrect", "during": "reauthentication"]))
-            if let until = try await guesses.recordFailure(scope, count: failureNumber, origin: origin, in: database) {
-                throw KeywardError.accountLocked(until: until, now: clock.now())
-            }
-            throw KeywardError.passwordIncorrect
-        }
+        try await credentials.consume(proof, origin: origin, in: stores)
     }
 
     /// Gives back the guess ``checkPassword(accountId:password:origin:)`` counted, when what follows a

@@ -40,6 +40,7 @@ public struct SignInDevice: Sendable {
 public struct SignInService: Sendable {
     private let database: any KeywardDatabase
     private let passwords: any PasswordHashing
+    private let credentials: CredentialMethods
     private let completion: SignInCompletion
     private let guesses: GuessCounter
     private let step: SecondFactorStep
@@ -54,7 +55,8 @@ public struct SignInService: Sendable {
     public let flowLifetime: TimeInterval
 
     /// A service over the given parts.
-    public init(database: any KeywardDatabase, passwords: any PasswordHashing, sessions: SessionService,
+    public init(database: any KeywardDatabase, passwords: any PasswordHashing, credentials: CredentialMethods,
+                sessions: SessionService,
                 guesses: GuessCounter, step: SecondFactorStep, limits: RateLimitSettings, recognition: SignInRecognition,
                 clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
                 flowLifetime: TimeInterval = 600) {
@@ -63,6 +65,7 @@ public struct SignInService: Sendable {
         self.step = step
         self.database = database
         self.passwords = passwords
+        self.credentials = credentials
         self.completion = SignInCompletion(sessions: sessions, recognition: recognition, clock: clock)
         self.guesses = guesses
         self.limiter = RateLimiter(clock: clock)
@@ -130,31 +133,26 @@ public struct SignInService: Sendable {
             throw KeywardError.credentialsInvalid
         }
 
-        let verdict: PasswordCheck
+        let proof: CredentialProof
         do {
-            verdict = try await passwords.verify(password, against: stored)
-        } catch {
-            // Not a wrong password (the hashing pool was full): the guess must not count.
-            try? await guesses.release(scope, in: stores)
-            throw error
-        }
-        guard case .match(let needsRehash) = verdict else {
+            proof = try await credentials.method(.password).verify(password, CredentialAttempt(accountId: account.id, origin: origin),
+                                                                   in: stores)
+        } catch let failure as KeywardError where failure.isWrongGuess {
             try await recordFailure(accountId: account.id, reason: "credentials.invalid", origin: origin)
             if let until = try await guesses.recordFailure(scope, count: failureNumber, origin: origin, in: database),
                revealAccountExistence {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
             }
             throw KeywardError.credentialsInvalid
+        } catch {
+            // Not a wrong password (the hashing pool was full): the guess must not count.
+            try? await guesses.release(scope, in: stores)
+            throw error
         }
-        // A rehash is an upgrade, not a condition: if the pool is busy it waits for the next sign-in.
-        let freshHash = needsRehash ? try? await passwords.hash(password) : nil
         return try await database.transaction { stores in
             let now = clock.now()
-            if let freshHash {
-                try await stores.accounts.updatePasswordHash(accountId: account.id, passwordHash: freshHash)
-                try await stores.audit.record(AuditEvent(
-                    kind: .passwordRehashed, outcome: .success, accountId: account.id, origin: origin, at: now))
-            }
+            // A rehash is an upgrade, not a condition: if the pool was busy it waits for the next sign-in.
+            try await credentials.consume(proof, origin: origin, in: stores)
             // The right password is neither a failure nor yet a success: the second factor decides.
             try await guesses.release(scope, in: stores)
             let deviceHash = guesses.deviceHash(device.id), deviceName = device.name.map { String($0.prefix(100)) }
