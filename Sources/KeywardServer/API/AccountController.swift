@@ -12,17 +12,17 @@ struct AccountController {
         let signedIn = group.group(context: AuthenticatedContext.self)
         signedIn.get("account/holds") { _, context in
             let holds = try await accounts.holds(accountId: context.session.accountId)
-            return try jsonResponse(HoldListJSON(holds: holds.map(HoldJSON.init)))
+            return JSONAnswer(HoldListJSON(holds: holds.map(HoldJSON.init)))
         }
         signedIn.get("account/activity") { _, context in
             let events = try await accounts.activity(accountId: context.session.accountId, limit: 50)
-            return try jsonResponse(ActivityJSON(events: events.map(ActivityEventJSON.init)))
+            return JSONAnswer(ActivityJSON(events: events.map(ActivityEventJSON.init)))
         }
         group.get("admin/accounts/{id}/holds") { request, context in
             try authorizeOperator(request, keys: operatorKeys)
             let id = try context.parameters.require("id")
             let holds = try await accounts.holdsOfExistingAccount(id: id)
-            return try jsonResponse(HoldListJSON(holds: holds.map(HoldJSON.init)))
+            return JSONAnswer(HoldListJSON(holds: holds.map(HoldJSON.init)))
         }
     }
 }

@@ -31,14 +31,14 @@ struct ContactChangeController {
                 }
                 let started = try await contacts.start(session: context.session, kind: kind, value: value,
                                                        oldAvailable: body.oldAvailable ?? true, origin: context.origin)
-                return try jsonResponse(ContactChangeJSON(started), status: .accepted)
+                return JSONAnswer(ContactChangeJSON(started), status: .accepted)
             }
             // `send-code`, the verb every flow uses; `resend` is its older name.
             for verb in ["send-code", "resend"] {
                 signedIn.post(RouterPath("\(path)/{flowId}/\(verb)")) { _, context in
                     let next = try await contacts.resend(session: context.session, kind: kind,
                                                          flowId: try context.parameters.require("flowId"), origin: context.origin)
-                    return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+                    return JSONAnswer(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
                 }
             }
             signedIn.post(RouterPath("\(path)/{flowId}/verify")) { request, context in
@@ -51,7 +51,7 @@ struct ContactChangeController {
                 let bound = try await contacts.verify(session: context.session, kind: kind,
                                                       flowId: try context.parameters.require("flowId"),
                                                       entered: entered, origin: context.origin)
-                return try jsonResponse(["status": "changed", path: bound.value])
+                return JSONAnswer(["status": "changed", path: bound.value])
             }
         }
     }

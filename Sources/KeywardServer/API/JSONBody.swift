@@ -65,3 +65,26 @@ func jsonResponse<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) t
     return Response(status: status, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
+
+/// A handler's typed answer: its body and status, encoded as every JSON answer is.
+struct JSONAnswer<Body: Encodable>: ResponseGenerator {
+    /// What the answer says.
+    let body: Body
+    /// The status it is answered with.
+    let status: HTTPResponse.Status
+
+    /// `body` answered with `status` (200 by default).
+    init(_ body: Body, status: HTTPResponse.Status = .ok) {
+        self.body = body
+        self.status = status
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try jsonResponse(body, status: status)
+    }
+}
+
+/// `{resendAvailableAt}`: when another code may be asked for.
+struct CodeSentJSON: Encodable {
+    let resendAvailableAt: Date
+}

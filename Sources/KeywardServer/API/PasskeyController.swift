@@ -19,26 +19,26 @@ struct PasskeyController {
     func addRoutes(to group: RouterGroup<KeywardRequestContext>) {
         let signedIn = group.group("account/passkeys").group(context: AuthenticatedContext.self)
         signedIn.post("options") { _, context in
-            try jsonResponse(PasskeyCreationOptionsJSON(try await passkeys.creationOptions(session: context.session)))
+            JSONAnswer(PasskeyCreationOptionsJSON(try await passkeys.creationOptions(session: context.session)))
         }
         signedIn.post { request, context in
             let body = try await request.decodeJSON(RegisterBody.self, limit: context.bodyLimit)
             let passkey = try await passkeys.register(session: context.session, credential: body.credential, name: body.name,
                                                       flowId: body.flowId, origin: context.origin)
-            return try jsonResponse(PasskeyJSON(passkey), status: .created)
+            return JSONAnswer(PasskeyJSON(passkey), status: .created)
         }
         signedIn.get { _, context in
-            try jsonResponse(["passkeys": try await passkeys.list(session: context.session).map(PasskeyJSON.init)])
+            JSONAnswer(["passkeys": try await passkeys.list(session: context.session).map(PasskeyJSON.init)])
         }
         signedIn.patch("{id}") { request, context in
             let body = try await request.decodeJSON(RenameBody.self, limit: context.bodyLimit)
             let passkey = try await passkeys.rename(session: context.session, id: try context.parameters.require("id"),
                                                     name: body.name, origin: context.origin)
-            return try jsonResponse(PasskeyJSON(passkey))
+            return JSONAnswer(PasskeyJSON(passkey))
         }
         signedIn.delete("{id}") { _, context in
             try await passkeys.remove(session: context.session, id: try context.parameters.require("id"), origin: context.origin)
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
     }
 }

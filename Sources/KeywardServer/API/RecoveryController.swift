@@ -14,42 +14,42 @@ struct RecoveryController {
         group.post("recovery") { request, context in
             let body = try await request.decodeJSON(StartBody.self, limit: context.bodyLimit)
             let started = try await recoveries.start(identifier: body.identifier, origin: context.origin)
-            return try jsonResponse(RecoveryJSON(started), status: .accepted)
+            return JSONAnswer(RecoveryJSON(started), status: .accepted)
         }
         // `send-code`, the verb every flow uses; `resend` is its older name.
         for verb in ["send-code", "resend"] {
             group.post(RouterPath("recovery/{id}/\(verb)")) { _, context in
                 let started = try await recoveries.resend(flowId: try context.parameters.require("id"), origin: context.origin)
-                return try jsonResponse(RecoveryJSON(started), status: .accepted)
+                return JSONAnswer(RecoveryJSON(started), status: .accepted)
             }
         }
         group.post("recovery/{id}/verify") { request, context in
             let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(VerifyBody.self, limit: context.bodyLimit)
             let state = try await recoveries.verify(flowId: id, code: body.code, origin: context.origin)
-            guard state == .secondFactorRequired else { return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue)) }
+            guard state == .secondFactorRequired else { return JSONAnswer(RecoveryStateJSON(flowId: id, status: state.rawValue)) }
             let pending = try await recoveries.secondFactor(flowId: id)
-            return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue, options: pending.options,
+            return JSONAnswer(RecoveryStateJSON(flowId: id, status: state.rawValue, options: pending.options,
                                                       prompts: pending.prompts))
         }
         group.post("recovery/{id}/second-factor/send-code") { request, context in
             let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
             let next = try await recoveries.sendSecondFactorCode(flowId: try context.parameters.require("id"),
                                                                  channel: body.channel, origin: context.origin)
-            return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+            return JSONAnswer(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
         }
         group.post("recovery/{id}/second-factor") { request, context in
             let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
             let state = try await recoveries.verifySecondFactor(flowId: id, method: body.method, code: try body.entered(),
                                                                 origin: context.origin)
-            return try jsonResponse(RecoveryStateJSON(flowId: id, status: state.rawValue))
+            return JSONAnswer(RecoveryStateJSON(flowId: id, status: state.rawValue))
         }
         group.post("recovery/{id}/password") { request, context in
             let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(PasswordBody.self, limit: context.bodyLimit)
             let done = try await recoveries.setPassword(flowId: id, newPassword: body.newPassword, origin: context.origin)
-            return try jsonResponse(RecoveryCompletedJSON(status: "completed", sessionsRevoked: done.sessionsRevoked,
+            return JSONAnswer(RecoveryCompletedJSON(status: "completed", sessionsRevoked: done.sessionsRevoked,
                                                           holds: done.holds.map(HoldJSON.init)))
         }
     }

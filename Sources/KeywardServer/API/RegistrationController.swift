@@ -14,21 +14,21 @@ struct RegistrationController {
             let body = try await request.decodeJSON(StartBody.self, limit: context.bodyLimit)
             let started = try await registrations.start(identifier: body.identifier, password: body.password, origin: context.origin)
             // A resumed registration already existed: 200, not 201.
-            return try jsonResponse(RegistrationJSON(started), status: started.codeAlreadySent ? .ok : .created)
+            return JSONAnswer(RegistrationJSON(started), status: started.codeAlreadySent ? .ok : .created)
         }
         group.post("registrations/{id}/verify") { request, context in
             let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(VerifyBody.self, limit: context.bodyLimit)
             let completed = try await registrations.verify(registrationId: id, code: body.code,
                                                            deviceName: body.deviceName, origin: context.origin)
-            return try jsonResponse(VerifiedJSON(accountId: completed.accountId, status: "active",
+            return JSONAnswer(VerifiedJSON(accountId: completed.accountId, status: "active",
                                                  session: SessionTokenJSON(completed.session)))
         }
         for verb in ["send-code", "resend"] {
             group.post(RouterPath("registrations/{id}/\(verb)")) { _, context in
                 let id = try context.parameters.require("id")
                 let started = try await registrations.resend(registrationId: id, origin: context.origin)
-                return try jsonResponse(RegistrationJSON(started), status: .accepted)
+                return JSONAnswer(RegistrationJSON(started), status: .accepted)
             }
         }
     }

@@ -28,54 +28,54 @@ struct SecurityController {
             let body = try await request.decodeJSON(ReauthBody.self, limit: context.bodyLimit)
             let challenge = try await reauthentication.start(session: context.session, password: body.password,
                                                              origin: context.origin)
-            return try jsonResponse(SecondFactorChallengeJSON(challenge))
+            return JSONAnswer(SecondFactorChallengeJSON(challenge))
         }
         signedIn.post("reauth/{flowId}/send-code") { request, context in
             let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
             let next = try await reauthentication.sendCode(session: context.session,
                                                            flowId: try context.parameters.require("flowId"),
                                                            channel: body.channel, origin: context.origin)
-            return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+            return JSONAnswer(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
         }
         signedIn.post("reauth/{flowId}/verify") { request, context in
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
             let until = try await reauthentication.verify(session: context.session,
                                                           flowId: try context.parameters.require("flowId"),
                                                           method: body.method, code: try body.entered(), origin: context.origin)
-            return try jsonResponse(["reauthenticatedUntil": ISO8601.string(until)])
+            return JSONAnswer(["reauthenticatedUntil": ISO8601.string(until)])
         }
         signedIn.get("security") { _, context in
-            try jsonResponse(SecurityOverviewJSON(try await settings.overview(session: context.session)))
+            JSONAnswer(SecurityOverviewJSON(try await settings.overview(session: context.session)))
         }
         signedIn.put("password") { request, context in
             let body = try await request.decodeJSON(PasswordBody.self, limit: context.bodyLimit)
             let revoked = try await settings.changePassword(
                 session: context.session, current: body.currentPassword, new: body.newPassword,
                 keepOtherSessions: body.keepOtherSessions ?? false, origin: context.origin)
-            return try jsonResponse(["sessionsRevoked": revoked])
+            return JSONAnswer(["sessionsRevoked": revoked])
         }
         signedIn.post("totp") { _, context in
             let enrolment = try await settings.beginAuthenticator(session: context.session, origin: context.origin)
-            return try jsonResponse(EnrolmentJSON(secret: enrolment.secret, otpauthUri: enrolment.otpauthURI,
+            return JSONAnswer(EnrolmentJSON(secret: enrolment.secret, otpauthUri: enrolment.otpauthURI,
                                                   qrSvg: enrolment.qrSVG), status: .created)
         }
         signedIn.post("totp/confirm") { request, context in
             let body = try await request.decodeJSON(CodeBody.self, limit: context.bodyLimit)
             try await settings.confirmAuthenticator(session: context.session, code: body.code, origin: context.origin)
-            return try jsonResponse(["status": "active"])
+            return JSONAnswer(["status": "active"])
         }
         signedIn.delete("totp") { _, context in
             try await settings.removeAuthenticator(session: context.session, origin: context.origin)
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
         signedIn.post("recovery-codes") { _, context in
             let codes = try await settings.generateRecoveryCodes(session: context.session, origin: context.origin)
-            return try jsonResponse(RecoveryCodesJSON(codes: codes, remaining: codes.count), status: .created)
+            return JSONAnswer(RecoveryCodesJSON(codes: codes, remaining: codes.count), status: .created)
         }
         signedIn.put("anti-phishing-code") { request, context in
             let body = try await request.decodeJSON(CodeBody.self, limit: context.bodyLimit)
             try await settings.setAntiPhishingCode(session: context.session, code: body.code, origin: context.origin)
-            return try jsonResponse(["antiPhishingCodeSet": true])
+            return JSONAnswer(["antiPhishingCodeSet": true])
         }
     }
 }

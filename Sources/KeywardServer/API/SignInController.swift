@@ -28,39 +28,39 @@ struct SignInController {
             let challenge = try await signIns.signIn(identifier: body.identifier, password: body.password,
                                                    device: SignInDevice(id: body.deviceId, name: body.deviceName),
                                                    origin: context.origin)
-            return try jsonResponse(SecondFactorChallengeJSON(challenge))
+            return JSONAnswer(SecondFactorChallengeJSON(challenge))
         }
         group.post("login/passkey/options") { _, context in
-            try jsonResponse(PasskeySignInOptionsJSON(try await passkeySignIns.start(origin: context.origin)))
+            JSONAnswer(PasskeySignInOptionsJSON(try await passkeySignIns.start(origin: context.origin)))
         }
         group.post("login/passkey") { request, context in
             let body = try await request.decodeJSON(PasskeySignInBody.self, limit: context.bodyLimit)
             let result = try await passkeySignIns.finish(flowId: body.flowId, credential: body.credential,
                                                          device: SignInDevice(id: body.deviceId, name: body.deviceName),
                                                          origin: context.origin)
-            return try jsonResponse(SignInJSON(status: "authenticated", accountId: result.accountId,
+            return JSONAnswer(SignInJSON(status: "authenticated", accountId: result.accountId,
                                               session: SessionTokenJSON(result.session)))
         }
         group.get("login/{flowId}") { _, context in
             let flowId = try context.parameters.require("flowId")
-            return try jsonResponse(SignInFlowJSON(flowId: flowId, pending: try await signIns.pending(flowId: flowId)))
+            return JSONAnswer(SignInFlowJSON(flowId: flowId, pending: try await signIns.pending(flowId: flowId)))
         }
         group.post("login/{flowId}/send-code") { request, context in
             let body = try await request.decodeJSON(SendCodeBody.self, limit: context.bodyLimit)
             let next = try await signIns.sendCode(flowId: try context.parameters.require("flowId"), channel: body.channel,
                                                  origin: context.origin)
-            return try jsonResponse(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
+            return JSONAnswer(["resendAvailableAt": ISO8601.string(next)], status: .accepted)
         }
         group.post("login/{flowId}/verify") { request, context in
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
             let result = try await signIns.verify(flowId: try context.parameters.require("flowId"), method: body.method,
                                                  code: try body.entered(), origin: context.origin)
-            return try jsonResponse(SignInJSON(status: "authenticated", accountId: result.accountId,
+            return JSONAnswer(SignInJSON(status: "authenticated", accountId: result.accountId,
                                               session: SessionTokenJSON(result.session)))
         }
         let signedIn = group.group(context: AuthenticatedContext.self)
         signedIn.get("session") { _, context in
-            try jsonResponse(CurrentSessionJSON(
+            JSONAnswer(CurrentSessionJSON(
                 accountId: context.session.accountId,
                 identifiers: context.identifiers.map { IdentifierJSON(kind: $0.identifier.kind.rawValue, value: $0.identifier.value,
                                                               verified: $0.verifiedAt != nil) },
@@ -69,22 +69,22 @@ struct SignInController {
         }
         signedIn.post("logout") { _, context in
             try await sessions.end(context.session, origin: context.origin)
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
         signedIn.get("sessions") { _, context in
             let list = try await sessions.list(accountId: context.session.accountId)
-            return try jsonResponse(SessionListJSON(sessions: list.map { SessionJSON($0, current: context.session.id) }))
+            return JSONAnswer(SessionListJSON(sessions: list.map { SessionJSON($0, current: context.session.id) }))
         }
         signedIn.delete("sessions/{id}") { _, context in
             let id = try context.parameters.require("id")
             try await sessions.revoke(id: id, of: context.session.accountId, origin: context.origin)
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
         signedIn.delete("sessions") { request, context in
             // The router ignores a trailing slash: an empty session id must never mean "all".
             if request.uri.path.hasSuffix("/") { throw KeywardError.sessionNotFound }
             let count = try await sessions.revokeOthers(than: context.session, origin: context.origin)
-            return try jsonResponse(["revoked": count])
+            return JSONAnswer(["revoked": count])
         }
     }
 }

@@ -19,7 +19,7 @@ struct SupportController {
             try authorizeOperator(request, keys: operatorKeys)
             let body = try await request.decodeJSON(DiagnosisBody.self, limit: context.bodyLimit)
             let diagnosis = try await diagnostics.diagnose(identifier: body.identifier, origin: context.origin)
-            return try jsonResponse(SignInDiagnosisJSON(diagnosis))
+            return JSONAnswer(SignInDiagnosisJSON(diagnosis))
         }
     }
 }

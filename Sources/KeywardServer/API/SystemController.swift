@@ -13,13 +13,13 @@ struct SystemController {
 
     func addRoutes(to router: Router<KeywardRequestContext>) {
         router.get("healthz") { _, _ in
-            try jsonResponse(["status": "ok"])
+            JSONAnswer(["status": "ok"])
         }
         router.get("readyz") { _, _ in
             if await database.isReady() {
-                return try jsonResponse(["status": "ready"])
+                return JSONAnswer(["status": "ready"])
             }
-            return try jsonResponse(["status": "not_ready"], status: .serviceUnavailable)
+            return JSONAnswer(["status": "not_ready"], status: .serviceUnavailable)
         }
         router.get("api/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml", .cacheControl: "no-cache"],
@@ -33,7 +33,7 @@ struct SystemController {
         }
         guard developmentMailbox else { return }
         router.get("dev/mailbox.json") { _, _ in
-            try jsonResponse(try await database.stores.mailbox.list(limit: 200))
+            JSONAnswer(try await database.stores.mailbox.list(limit: 200))
         }
         router.get("dev/mailbox") { _, context in
             let entries = try await database.stores.mailbox.list(limit: 200)
