@@ -243,5 +243,8 @@ enum Migrations {
             """,
             "CREATE INDEX passkeys_account ON passkeys (account_id)",
         ]),
+        Migration(version: 9, name: "expired flows found without a scan", statements: [
+            "CREATE INDEX flows_expiry ON flows (expires_at)",
+        ]),
     ]
 }

@@ -42,8 +42,8 @@ import Testing
     func changingThePasswordEndsOtherSessionsHoldsWithdrawalsAndTellsTheOwner(kind: SQLDialectKind) async throws {
         let clock = TestClock()
         let config = try await LockoutTests.config(kind)
-        try await withKeyward(config, clock: clock) { api, _ in
-            _ = try await api.registerAndVerify("change@example.com")
+        try await withKeyward(config, clock: clock) { api, services in
+            let (accountId, _) = try await api.registerAndVerify("change@example.com")
             let laptop = try await api.signedInToken("change@example.com")
             let phone = try await api.signedInToken("change@example.com")
             let body = ["currentPassword": "Wrong-Passw0rd", "newPassword": "Fresh-Harbour-77"]
@@ -61,6 +61,10 @@ import Testing
             #expect(try await api.call(.get, "/api/v1/session", token: phone).status == 200)
             #expect(try await api.login("change@example.com").code == "credentials.invalid")
             #expect(try await api.login("change@example.com", "Fresh-Harbour-77")["status"] as? String == "second_factor_required")
+            let changes = try await services.database.stores.flows.list(accountId: accountId, since: .distantPast, limit: 20)
+                .filter { $0.kind == .settingsChange }
+            #expect(changes.map(\.state) == ["completed"] && changes.first?.context.contains("password.changed") == true,
+                    "the change is a flow like the rest, complete once made")
 
             let holds = try #require(try await api.call(.get, "/api/v1/account/security", token: phone)["holds"] as? [[String: Any]])
             #expect(holds.first?["reason"] as? String == "password.changed")

@@ -93,4 +93,24 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: kinds)
+    func flowsLongExpiredAreDeletedAndTheAccountsOthersListedNewestFirst(kind: SQLDialectKind) async throws {
+        try await TestDatabases.with(kind) { database in
+            let stores = database.stores
+            let old = try await startRecovery(stores)
+            let accountId = try #require(old.accountId)
+            let recent = try await stores.flows.start(
+                PasskeyRegistrationFlow.self, id: UUID().uuidString, state: .waiting, accountId: accountId, identifier: nil,
+                at: now.addingTimeInterval(3600), lifetime: 300, context: .init(sessionId: "s1"))
+            #expect(try await stores.flows.list(accountId: accountId, since: now, limit: 10).map(\.id) == [recent.id, old.id])
+            #expect(try await stores.flows.list(accountId: accountId, since: now.addingTimeInterval(1), limit: 10).map(\.id)
+                    == [recent.id])
+            // The recovery expired 30 minutes after `now`, the registration 65 minutes after.
+            #expect(try await stores.flows.deleteExpired(before: now.addingTimeInterval(1800)) == 0)
+            #expect(try await stores.flows.deleteExpired(before: now.addingTimeInterval(3700)) == 1)
+            #expect(try await stores.flows.find(id: old.id) == nil)
+            #expect(try await stores.flows.find(id: recent.id) != nil)
+        }
+    }
 }

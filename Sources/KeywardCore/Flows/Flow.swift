@@ -20,6 +20,8 @@ public struct Flow: Sendable, Equatable {
         public static let contactChange = Kind(rawValue: "contact_change")
         /// Binding an authenticator app: the secret shown, waiting for the app's first code.
         public static let authenticatorEnrolment = Kind(rawValue: "authenticator_enrolment")
+        /// A one-request change to the security settings, recorded complete.
+        public static let settingsChange = Kind(rawValue: "settings_change")
         /// Registering a passkey from the security settings.
         public static let passkeyRegistration = Kind(rawValue: "passkey_registration")
         /// Signing in with a passkey alone.
@@ -88,6 +90,9 @@ public protocol FlowStore: Sendable {
 
     /// The account's newest flow of `kind` in `state`, or `nil`.
     func newest(accountId: String, kind: Flow.Kind, state: String) async throws -> Flow?
+
+    /// Deletes flows that expired before `cutoff`; returns how many.
+    func deleteExpired(before cutoff: Date) async throws -> Int
 
     /// The account's flows that began at or after `since`, newest first, at most `limit`.
     func list(accountId: String, since: Date, limit: Int) async throws -> [Flow]

@@ -12,6 +12,11 @@ public enum PasskeyRegistrationFlow: FlowKind {
     public struct Context: Codable, Sendable, Equatable {
         /// The session that asked for the options; no other may finish the ceremony.
         public var sessionId: String
+
+        /// The context of a ceremony asked for by `sessionId`.
+        public init(sessionId: String) {
+            self.sessionId = sessionId
+        }
     }
 
     public typealias State = PasskeyCeremonyState

@@ -3,13 +3,16 @@ import KeywardCore
 import Logging
 import ServiceLifecycle
 
-/// Deletes rate-limit windows that have ended, once a minute, on every node (the deletes are
-/// idempotent). Stops at graceful shutdown.
+/// Deletes rate-limit windows that have ended, and flows that expired more than
+/// ``flowRetention`` ago (support's diagnosis and the audit trail keep what matters longer),
+/// once a minute, on every node (the deletes are idempotent). Stops at graceful shutdown.
 struct CleanupService: Service {
     let database: any KeywardDatabase
     let clock: any KeywardClock
     let logger: Logger
     var interval: Duration = .seconds(60)
+    /// How long an expired flow is kept (30 days).
+    var flowRetention: TimeInterval = 30 * 86400
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -17,6 +20,8 @@ struct CleanupService: Service {
                 do {
                     let removed = try await database.stores.rateLimits.deleteExpired(now: clock.now())
                     if removed > 0 { logger.debug("expired rate-limit windows removed", metadata: ["count": "\(removed)"]) }
+                    let flows = try await database.stores.flows.deleteExpired(before: clock.now().addingTimeInterval(-flowRetention))
+                    if flows > 0 { logger.debug("expired flows removed", metadata: ["count": "\(flows)"]) }
                 } catch {
                     logger.warning("cleanup failed", metadata: ["error": .string(String(describing: error))])
                 }

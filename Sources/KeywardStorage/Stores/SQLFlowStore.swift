@@ -34,6 +34,12 @@ struct SQLFlowStore: FlowStore {
             """).first().map(Self.flow)
     }
 
+    func deleteExpired(before cutoff: Date) async throws -> Int {
+        try await sql.raw("""
+            DELETE FROM flows WHERE expires_at < \(bind: cutoff.unixMilliseconds) RETURNING id
+            """).all().count
+    }
+
     func list(accountId: String, since: Date, limit: Int) async throws -> [Flow] {
         try await sql.raw("""
             SELECT \(unsafeRaw: Self.columns) FROM flows

@@ -106,6 +106,7 @@ public struct PasskeySettingsService: Sendable {
             guard try await stores.passkeys.delete(id: id, accountId: session.accountId) else {
                 throw KeywardError.passkeyNotFound
             }
+            try await stores.flows.recordSettingsChange(.passkeyRemoved, accountId: session.accountId, at: clock.now())
             _ = try await effects.apply(
                 SecurityEffects(event: .passkeyRemoved, details: ["passkeyId": id],
                                 hold: (SecurityChange.passkeyRemoved.rawValue, holds.afterAuthenticatorChange),

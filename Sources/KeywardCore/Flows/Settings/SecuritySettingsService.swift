@@ -81,6 +81,7 @@ public struct SecuritySettingsService: Sendable {
         return try await database.transaction { stores in
             try await stores.guesses.resetFailures(.account(accountId: accountId))
             try await stores.accounts.updatePasswordHash(accountId: accountId, passwordHash: newHash)
+            try await stores.flows.recordSettingsChange(.passwordChanged, accountId: accountId, at: clock.now())
             return try await effects.apply(SecurityEffects(
                 event: .passwordChanged, revocation: keepOtherSessions ? nil : .allExcept(sessionId: session.id),
                 hold: (SecurityChange.passwordChanged.rawValue, holds.afterPasswordChange), notice: .change(.passwordChanged)),
@@ -192,6 +193,9 @@ public struct SecuritySettingsService: Sendable {
     /// every channel, in the change's transaction.
     private func secure(_ change: SecurityChange, event: AuditEvent.Kind, hold duration: TimeInterval, accountId: String,
                         origin: RequestOrigin, in stores: any KeywardStores) async throws {
+        if change != .authenticatorBound {  // binding has its own flow, completed by this change
+            try await stores.flows.recordSettingsChange(change, accountId: accountId, at: clock.now())
+        }
         _ = try await effects.apply(SecurityEffects(event: event, hold: (change.rawValue, duration), notice: .change(change)),
                                     accountId: accountId, origin: origin, in: stores)
     }
