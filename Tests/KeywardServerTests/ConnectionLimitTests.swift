@@ -62,7 +62,7 @@ import Testing
     /// connections in its own order, so which ones is not known in advance).
     static func refusals(among connections: [RawConnection]) async throws -> (refused: Int, open: [RawConnection]) {
         var refused = 0, open: [RawConnection] = []
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .seconds(1))
         for connection in connections {
             let answer = try await connection.read(for: .milliseconds(20))
             if answer.closed {
@@ -76,8 +76,12 @@ import Testing
         return (refused, open)
     }
 
+    /// Long enough that no half-sent request of the two tests below times out while they look,
+    /// however busy the machine running the whole suite is.
+    static let patientHeaderTimeout: TimeInterval = 10
+
     @Test func oneClientHoldingItsShareOfConnectionsCrowdsOutNoOneElse() async throws {
-        try await withKeyward(Self.config(maxConnections: 100, perClient: 5, headerTimeout: 3)) { api, _ in
+        try await withKeyward(Self.config(maxConnections: 100, perClient: 5, headerTimeout: Self.patientHeaderTimeout)) { api, _ in
             let port = try #require(api.client.port)
             let hog = try (0..<7).map { _ in try RawConnection(port: port, from: "127.0.0.5") }
             for connection in hog { connection.send(Self.halfRequest) }
@@ -92,7 +96,7 @@ import Testing
     }
 
     @Test func beyondTheServersLimitNewConnectionsAreAnswered503UntilSlotsFree() async throws {
-        try await withKeyward(Self.config(maxConnections: 6, perClient: 50, headerTimeout: 3)) { api, _ in
+        try await withKeyward(Self.config(maxConnections: 6, perClient: 50, headerTimeout: Self.patientHeaderTimeout)) { api, _ in
             let port = try #require(api.client.port)
             let many = try (0..<9).map { index in try RawConnection(port: port, from: "127.0.1.\(index + 1)") }
             for connection in many { connection.send(Self.halfRequest) }
@@ -101,7 +105,7 @@ import Testing
             #expect((3...4).contains(refused))
             #expect(held.count == 9 - refused)
             // The header timeout frees every slot the half-sent requests held.
-            for connection in held { #expect(try await connection.read(for: .seconds(6)).closed) }
+            for connection in held { #expect(try await connection.read(for: .seconds(Self.patientHeaderTimeout + 5)).closed) }
             let later = try RawConnection(port: port, from: "127.0.2.1")
             later.send(Self.fullRequest)
             #expect(try await later.read(for: .seconds(3), until: "\r\n\r\n").text.hasPrefix("HTTP/1.1 200"))
