@@ -155,7 +155,8 @@ private func assemble(
     let passkeys = PasskeySettingsService(database: database, relyingParty: relyingParty,
                                           reauthentication: reauthentication, effects: effects, clock: clock,
                                           holds: config.changeHolds)
-    let passkeySignIns = PasskeySignInService(database: database, relyingParty: relyingParty, sessions: sessions,
+    let passkeySignIns = PasskeySignInService(database: database, relyingParty: relyingParty, credentials: credentials,
+                                              sessions: sessions,
                                               guesses: guesses, limits: config.rateLimits, recognition: recognition,
                                               clock: clock)
     let services = KeywardServices(database: database, registrations: registrations, signIns: signIns,

@@ -55,16 +55,15 @@ public struct PasskeyRelyingParty: Sendable {
               let clientData = credential.response.clientDataJSON.flatMap(Base64URL.decode),
               let attestation = credential.response.attestationObject.flatMap(Base64URL.decode)
         else { throw .passkeyInvalid }
+        let registration: WebAuthnRegistration
         do {
-            let registration = try WebAuthnCeremony.verifyRegistration(
+            registration = try WebAuthnCeremony.verifyRegistration(
                 clientDataJSON: clientData, attestationObject: attestation, expecting: expectation(flowId: flowId))
-            guard ConstantTime.equals(registration.credentialId, rawId) else { throw KeywardError.passkeyInvalid }
-            return registration
-        } catch let failure as WebAuthnError {
-            throw KeywardError(failure)
         } catch {
-            throw .passkeyInvalid
+            throw KeywardError(error)
         }
+        guard ConstantTime.equals(registration.credentialId, rawId) else { throw .passkeyInvalid }
+        return registration
     }
 
     /// Checks an assertion by `passkey` answered in flow `flowId`. A counter that did not move

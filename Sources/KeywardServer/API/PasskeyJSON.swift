@@ -31,10 +31,11 @@ struct PasskeyRequestOptionsJSON: Encodable {
 
     /// The passkey options among a step's prompts, if one is there.
     init?(prompts: [CredentialPrompt]) {
-        guard case .passkey(let options)? = prompts.first(where: { if case .passkey = $0 { true } else { false } }) else {
-            return nil
+        for case .passkey(let options) in prompts {
+            self.init(options)
+            return
         }
-        self.init(options)
+        return nil
     }
 }
 

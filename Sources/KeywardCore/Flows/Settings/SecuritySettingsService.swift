@@ -159,6 +159,7 @@ public struct SecuritySettingsService: Sendable {
                 throw KeywardError.authenticatorNotBound
             }
             _ = try await stores.authenticators.removeAll(accountId: session.accountId)
+            try await stores.flows.recordSettingsChange(.authenticatorRemoved, accountId: session.accountId, at: clock.now())
             try await secure(.authenticatorRemoved, event: .authenticatorRemoved, hold: holds.afterAuthenticatorChange,
                              accountId: session.accountId, origin: origin, in: stores)
         }
@@ -171,6 +172,7 @@ public struct SecuritySettingsService: Sendable {
         let sealed = try queue.seal(antiPhishingCode: code, accountId: session.accountId)
         try await database.transaction { stores in
             try await stores.accounts.setAntiPhishingCode(accountId: session.accountId, sealed: sealed)
+            try await stores.flows.recordSettingsChange(.antiPhishingCodeSet, accountId: session.accountId, at: clock.now())
             try await secure(.antiPhishingCodeSet, event: .antiPhishingCodeSet, hold: 0, accountId: session.accountId,
                              origin: origin, in: stores)
         }
@@ -183,6 +185,7 @@ public struct SecuritySettingsService: Sendable {
         let set = recoveryCodes.generate(accountId: session.accountId, at: clock.now())
         try await database.transaction { stores in
             try await stores.recoveryCodes.replaceAll(accountId: session.accountId, with: set.stored)
+            try await stores.flows.recordSettingsChange(.recoveryCodesGenerated, accountId: session.accountId, at: clock.now())
             try await secure(.recoveryCodesGenerated, event: .recoveryCodesGenerated, hold: 0, accountId: session.accountId,
                              origin: origin, in: stores)
         }
@@ -193,9 +196,6 @@ public struct SecuritySettingsService: Sendable {
     /// every channel, in the change's transaction.
     private func secure(_ change: SecurityChange, event: AuditEvent.Kind, hold duration: TimeInterval, accountId: String,
                         origin: RequestOrigin, in stores: any KeywardStores) async throws {
-        if change != .authenticatorBound {  // binding has its own flow, completed by this change
-            try await stores.flows.recordSettingsChange(change, accountId: accountId, at: clock.now())
-        }
         _ = try await effects.apply(SecurityEffects(event: event, hold: (change.rawValue, duration), notice: .change(change)),
                                     accountId: accountId, origin: origin, in: stores)
     }

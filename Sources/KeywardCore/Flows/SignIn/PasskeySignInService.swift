@@ -20,6 +20,7 @@ public struct PasskeySignInStarted: Sendable {
 public struct PasskeySignInService: Sendable {
     private let database: any KeywardDatabase
     private let relyingParty: PasskeyRelyingParty
+    private let credentials: CredentialMethods
     private let guesses: GuessCounter
     private let limiter: RateLimiter
     private let limits: RateLimitSettings
@@ -27,10 +28,12 @@ public struct PasskeySignInService: Sendable {
     private let clock: any KeywardClock
 
     /// A service over the given parts.
-    public init(database: any KeywardDatabase, relyingParty: PasskeyRelyingParty, sessions: SessionService,
+    public init(database: any KeywardDatabase, relyingParty: PasskeyRelyingParty, credentials: CredentialMethods,
+                sessions: SessionService,
                 guesses: GuessCounter, limits: RateLimitSettings, recognition: SignInRecognition, clock: any KeywardClock) {
         self.database = database
         self.relyingParty = relyingParty
+        self.credentials = credentials
         self.guesses = guesses
         self.limiter = RateLimiter(clock: clock)
         self.limits = limits
@@ -80,9 +83,8 @@ public struct PasskeySignInService: Sendable {
             try await completion.finish(accountId: account.id, flowId: flow.id, method: .passkey, deviceHash: deviceHash,
                                         deviceName: deviceName, origin: origin, in: stores) {
                 try await stores.flows.advance(flow, from: .waiting, to: .completed, at: clock.now())
-                guard try await stores.passkeys.recordUse(id: passkey.id, signCount: use.signCount, backedUp: use.backedUp,
-                                                          at: clock.now())
-                else { throw KeywardError.passkeySignCountRegressed }
+                try await credentials.consume(CredentialProof(method: .passkey, accountId: account.id, reference: passkey.id,
+                                                              passkeyUse: use), origin: origin, in: stores)
                 try await guesses.recordSuccess(scope, deviceHash: deviceHash, in: stores)
             }
         }
