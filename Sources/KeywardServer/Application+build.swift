@@ -34,6 +34,8 @@ public struct KeywardServices: Sendable {
     public let passkeySignIns: PasskeySignInService
     /// Identifiers, holds and activity of accounts, for pages and the API.
     public let accounts: AccountActivityService
+    /// The person's side of the support desk.
+    public let cases: SupportCaseService
     /// The configuration in force.
     public let config: KeywardConfig
     /// The clock every service reads.
@@ -159,11 +161,16 @@ private func assemble(
                                               sessions: sessions,
                                               guesses: guesses, limits: config.rateLimits, recognition: recognition,
                                               clock: clock)
+    let publicURL = config.effectivePublicURL.hasSuffix("/") ? String(config.effectivePublicURL.dropLast())
+        : config.effectivePublicURL
+    let cases = SupportCaseService(database: database, codes: codes, credentials: credentials, guesses: guesses, step: step,
+                                   hasher: hasher, sealer: sealer, queue: queue, limits: config.rateLimits, clock: clock,
+                                   settings: config.support, caseLink: { "\(publicURL)/support/cases/\($0)" })
     let services = KeywardServices(database: database, registrations: registrations, signIns: signIns,
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
                                    settings: settings, contacts: contacts, passkeys: passkeys, passkeySignIns: passkeySignIns,
-                                   accounts: AccountActivityService(database: database, clock: clock), config: config,
-                                   clock: clock)
+                                   accounts: AccountActivityService(database: database, clock: clock), cases: cases,
+                                   config: config, clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)
     let resources = try SystemController.loadResources()
@@ -188,6 +195,7 @@ private func assemble(
     SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
     PasskeyController(passkeys: passkeys).addRoutes(to: api)
     ContactChangeController(contacts: contacts).addRoutes(to: api)
+    SupportCaseController(cases: cases).addRoutes(to: api)
     SupportController(diagnostics: SignInDiagnostics(database: database, lockout: config.lockout, clock: clock),
                       operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
@@ -210,7 +218,8 @@ private func assemble(
                               clock: clock, logger: logger,
                               lease: max(120, 4 * max(config.smtp.timeout, config.sms.timeout)))
     let resourcesService = ResourceShutdownService(database: database, passwords: passwords, smsWebhook: smsWebhook)
-    let cleanup = CleanupService(database: database, clock: clock, logger: logger)
+    let cleanup = CleanupService(database: database, clock: clock, logger: logger,
+                                 documentRetention: TimeInterval(config.support.documentRetentionDays) * 86400)
 
     let limiter = ConnectionLimiter(maxConnections: config.maxConnections, maxPerClient: config.maxConnectionsPerClient,
                                     exempt: config.trustedProxies.compactMap(IPRange.init))

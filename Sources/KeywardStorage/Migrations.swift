@@ -246,5 +246,53 @@ enum Migrations {
         Migration(version: 9, name: "expired flows found without a scan", statements: [
             "CREATE INDEX flows_expiry ON flows (expires_at)",
         ]),
+        Migration(version: 10, name: "support cases, their threads and sealed documents", statements: [
+            """
+            CREATE TABLE support_cases (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                topic TEXT NOT NULL,
+                status TEXT NOT NULL,
+                token_hash TEXT NOT NULL,
+                description TEXT NOT NULL,
+                proofs TEXT NOT NULL,
+                unavailable TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                respond_by BIGINT,
+                closed_at BIGINT,
+                decision TEXT
+            )
+            """,
+            "CREATE INDEX support_cases_account ON support_cases (account_id, created_at)",
+            "CREATE INDEX support_cases_queue ON support_cases (status, respond_by)",
+            """
+            CREATE TABLE support_case_messages (
+                id TEXT PRIMARY KEY,
+                case_id TEXT NOT NULL REFERENCES support_cases(id) ON DELETE CASCADE,
+                author TEXT NOT NULL,
+                staff_id TEXT,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX support_case_messages_case ON support_case_messages (case_id, created_at)",
+            // The content is sealed under the document's own key, which is wrapped by the sealing key;
+            // erasing both after the retention period leaves only the particulars.
+            """
+            CREATE TABLE support_case_documents (
+                id TEXT PRIMARY KEY,
+                case_id TEXT NOT NULL REFERENCES support_cases(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                bytes BIGINT NOT NULL,
+                uploaded_at BIGINT NOT NULL,
+                wrapped_key BYTEA,
+                content BYTEA,
+                erased_at BIGINT
+            )
+            """,
+            "CREATE INDEX support_case_documents_case ON support_case_documents (case_id, uploaded_at)",
+        ]),
     ]
 }

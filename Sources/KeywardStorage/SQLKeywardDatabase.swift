@@ -72,6 +72,7 @@ struct SQLStores: KeywardStores {
     var authenticators: any AuthenticatorStore { SQLAuthenticatorStore(sql: sql) }
     var recoveryCodes: any RecoveryCodeStore { SQLRecoveryCodeStore(sql: sql) }
     var passkeys: any PasskeyStore { SQLPasskeyStore(sql: sql) }
+    var cases: any SupportCaseStore { SQLSupportCaseStore(sql: sql) }
 }
 
 extension SQLKeywardDatabase {

@@ -52,6 +52,14 @@ public struct AuditEvent: Sendable, Equatable {
         public static let passkeyCloneSuspected = Kind(rawValue: "passkey.clone_suspected")
         /// Support looked up why the account's owner cannot sign in.
         public static let supportDiagnosed = Kind(rawValue: "support.diagnosed")
+        /// A support case was opened for the account.
+        public static let supportCaseOpened = Kind(rawValue: "support_case.opened")
+        /// A message was added to a support case.
+        public static let supportCaseMessage = Kind(rawValue: "support_case.message")
+        /// The person sent a support case for review.
+        public static let supportCaseSubmitted = Kind(rawValue: "support_case.submitted")
+        /// The person uploaded a document to a support case.
+        public static let supportDocumentUploaded = Kind(rawValue: "support_case.document_uploaded")
     }
 
     /// Whether the action succeeded.

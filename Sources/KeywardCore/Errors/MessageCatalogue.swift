@@ -187,5 +187,6 @@ public struct MessageCatalogue: Sendable {
         "internal.error": Entry(
             title: "Something went wrong",
             detail: "The request failed on our side and nothing was changed. Try again in a moment."),
-    ].merging(englishSecurity) { first, _ in first }.merging(englishPasskeys) { first, _ in first })
+    ].merging(englishSecurity) { first, _ in first }.merging(englishPasskeys) { first, _ in first }
+        .merging(englishSupport) { first, _ in first })
 }

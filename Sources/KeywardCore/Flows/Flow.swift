@@ -26,6 +26,8 @@ public struct Flow: Sendable, Equatable {
         public static let passkeyRegistration = Kind(rawValue: "passkey_registration")
         /// Signing in with a passkey alone.
         public static let passkeySignIn = Kind(rawValue: "passkey_sign_in")
+        /// A support case opened without the password, waiting for the code sent to the identifier.
+        public static let supportCaseOpening = Kind(rawValue: "support_case_opening")
     }
 
     /// A random id, handed to the client.

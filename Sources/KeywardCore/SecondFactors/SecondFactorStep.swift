@@ -36,6 +36,8 @@ public enum SecondFactorState: String, Sendable {
     case secondFactorRequired = "second_factor_required"
     /// A second factor was accepted.
     case completed
+    /// The person said they can no longer use the second factor and opened a support case instead.
+    case supportRequested = "support_requested"
 }
 
 /// The context of a flow with a second step: which methods it offered when it opened.

@@ -30,6 +30,8 @@ public protocol KeywardStores: Sendable {
     var recoveryCodes: any RecoveryCodeStore { get }
     /// Passkeys.
     var passkeys: any PasskeyStore { get }
+    /// Support cases, their threads and documents.
+    var cases: any SupportCaseStore { get }
 }
 
 /// The database behind every store.

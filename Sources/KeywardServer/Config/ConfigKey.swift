@@ -154,6 +154,16 @@ public struct ConfigKey: Sendable {
             c.changeHolds.afterAuthenticatorChange = TimeInterval(try int(v, "holds.afterAuthenticatorChange", 0...(365 * 86400))) },
         ConfigKey("holds.afterContactChange", "KEYWARD_HOLD_AFTER_CONTACT_CHANGE", "seconds withdrawals are held after the phone number or email address changes (default 86400; 0 for none)") { c, v in
             c.changeHolds.afterContactChange = TimeInterval(try int(v, "holds.afterContactChange", 0...(365 * 86400))) },
+        ConfigKey("support.maxDocumentBytes", "KEYWARD_SUPPORT_MAX_DOCUMENT_BYTES", "largest identity document a person may upload to a case, in bytes (default 10485760)") { c, v in
+            c.support.maxDocumentBytes = try int(v, "support.maxDocumentBytes", 1024...(64 << 20)) },
+        ConfigKey("support.maxDocuments", "KEYWARD_SUPPORT_MAX_DOCUMENTS", "documents one case may hold (default 10)") { c, v in
+            c.support.maxDocuments = try int(v, "support.maxDocuments", 1...50) },
+        ConfigKey("support.responseHours", "KEYWARD_SUPPORT_RESPONSE_HOURS", "hours support has to answer a case once it is sent for review (default 48)") { c, v in
+            c.support.responseHours = try int(v, "support.responseHours", 1...(24 * 30)) },
+        ConfigKey("support.documentRetentionDays", "KEYWARD_SUPPORT_DOCUMENT_RETENTION_DAYS", "days a closed case's documents are kept before their content is erased (default 90)") { c, v in
+            c.support.documentRetentionDays = try int(v, "support.documentRetentionDays", 1...3650) },
+        ConfigKey("support.casesPerAccountPerDay", "KEYWARD_SUPPORT_CASES_PER_ACCOUNT_PER_DAY", "support cases one account may open in a day (default 5)") { c, v in
+            c.support.casesPerAccountPerDay = try int(v, "support.casesPerAccountPerDay", 1...100) },
         ConfigKey("totp.secretBytes", "KEYWARD_TOTP_SECRET_BYTES", "bytes of authenticator secret, 10 to 64: 20 (default, 160 bits, 32 base32 characters); 10 gives the 16-character keys some apps expect but falls below the 128 bits RFC 4226 requires") { c, v in
             c.authenticator.secretBytes = try int(v, "totp.secretBytes", 10...64) },
         ConfigKey("totp.window", "KEYWARD_TOTP_WINDOW", "30-second steps before and after now whose authenticator codes are accepted (default 1)") { c, v in

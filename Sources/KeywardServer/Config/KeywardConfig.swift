@@ -90,6 +90,8 @@ public struct KeywardConfig: Sendable {
     public var holdAfterPasswordReset: TimeInterval = 24 * 3600
     /// Withdrawal holds after changes made in the security settings.
     public var changeHolds = ChangeHoldSettings()
+    /// The support desk's limits: document size and count, answer time, document retention.
+    public var support = SupportSettings()
     /// Authenticator apps: secret length, drift window, issuer (empty: the platform's name).
     public var authenticator = AuthenticatorSettings(issuer: "")
     /// Seconds the second step of a sign-in may take.

@@ -21,12 +21,17 @@ struct SessionMiddleware: RouterMiddleware {
     }
 
     static func token(in request: Request) -> String? {
+        token(in: request, cookie: cookieName)
+    }
+
+    /// A bearer token, or on pages (never under `/api/`) the value of the cookie named `cookie`.
+    static func token(in request: Request, cookie: String) -> String? {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]) }
             return nil
         }
         if request.uri.path.hasPrefix("/api/") { return nil }
-        return request.cookies[cookieName]?.value
+        return request.cookies[cookie]?.value
     }
 }

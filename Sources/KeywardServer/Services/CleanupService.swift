@@ -3,9 +3,9 @@ import KeywardCore
 import Logging
 import ServiceLifecycle
 
-/// Deletes rate-limit windows that have ended, and flows that expired more than
-/// ``flowRetention`` ago (support's diagnosis and the audit trail keep what matters longer),
-/// once a minute, on every node (the deletes are idempotent). Stops at graceful shutdown.
+/// Deletes rate-limit windows that have ended and flows that expired more than
+/// ``flowRetention`` ago (support's diagnosis and the audit trail keep what matters longer), and
+/// erases the identity documents of cases closed more than ``documentRetention`` ago, once a minute, on every node (the deletes are idempotent). Stops at graceful shutdown.
 struct CleanupService: Service {
     let database: any KeywardDatabase
     let clock: any KeywardClock
@@ -13,6 +13,8 @@ struct CleanupService: Service {
     var interval: Duration = .seconds(60)
     /// How long an expired flow is kept (30 days).
     var flowRetention: TimeInterval = 30 * 86400
+    /// How long a closed case's documents are kept (`support.documentRetentionDays`).
+    var documentRetention: TimeInterval = 90 * 86400
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -22,6 +24,9 @@ struct CleanupService: Service {
                     if removed > 0 { logger.debug("expired rate-limit windows removed", metadata: ["count": "\(removed)"]) }
                     let flows = try await database.stores.flows.deleteExpired(before: clock.now().addingTimeInterval(-flowRetention))
                     if flows > 0 { logger.debug("expired flows removed", metadata: ["count": "\(flows)"]) }
+                    let documents = try await database.stores.cases.eraseDocuments(
+                        closedBefore: clock.now().addingTimeInterval(-documentRetention), at: clock.now())
+                    if documents > 0 { logger.info("documents of closed cases erased", metadata: ["count": "\(documents)"]) }
                 } catch {
                     logger.warning("cleanup failed", metadata: ["error": .string(String(describing: error))])
                 }

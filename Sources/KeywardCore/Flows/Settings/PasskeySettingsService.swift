@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import KeywardCrypto
 
 /// A signed-in person's passkeys: registering one (behind re-authentication), listing, renaming

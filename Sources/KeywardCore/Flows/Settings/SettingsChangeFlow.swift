@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import KeywardCrypto
 
 /// A security settings change made in one request behind a fresh re-authentication (the

@@ -114,7 +114,7 @@ public struct SignInService: Sendable {
             try await limiter.check([("signin:id:\(identifier.value)", limits.signInsPerIdentifier)], in: stores)
         }
         let account = try await stores.accounts.find(identifier: identifier)
-        guard let account, account.status == .active, let stored = account.passwordHash else {
+        guard let account, account.status == .active, account.passwordHash != nil else {
             let reason = account == nil ? "account.not_found" : "account.registration_incomplete"
             try await passwords.verifyDummy(password)
             try await recordFailure(accountId: account?.id, reason: reason, origin: origin)

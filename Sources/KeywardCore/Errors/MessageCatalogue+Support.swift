@@ -1,0 +1,56 @@
+extension MessageCatalogue {
+    /// Sentences for support cases and their documents.
+    static let englishSupport: [String: Entry] = [
+        "case.not_found": Entry(
+            title: "Case not found",
+            detail: "We found no case with that number that this link or key opens. Open the case from the device you opened it on, or open a new one."),
+        "case.token_required": Entry(
+            title: "Case key missing",
+            detail: "This case opens only with the key you were given when it opened. Use the device you opened it on, or open a new case."),
+        "case.opening_expired": Entry(
+            title: "Code expired",
+            detail: "The time to enter the code ran out. Start again to get a new code."),
+        "case.opening_completed": Entry(
+            title: "Case already opened",
+            detail: "This code was accepted already and the case is open. Continue on the case page."),
+        "case.closed": Entry(
+            title: "Case closed",
+            detail: "This case was decided and is closed, so nothing more can be added. Open a new case if you still need help."),
+        "case.already_submitted": Entry(
+            title: "Already with support",
+            detail: "Support has this case already. We will answer by the time shown on the case page; you can still add a message."),
+        "case.topic_invalid": Entry(
+            title: "Choose what you need help with",
+            detail: "Choose one of the topics offered: restricted account, frozen account, phone lost, email lost, or other."),
+        "case.description_invalid": Entry(
+            title: "Tell us what happened",
+            detail: "Describe the problem in 1 to 4,000 characters, so that support knows where to start."),
+        "case.message_invalid": Entry(
+            title: "Message not sent",
+            detail: "Write a message of 1 to 4,000 characters."),
+        "case.unavailable_invalid": Entry(
+            title: "Choose what you can no longer use",
+            detail: "Choose among the verification methods your account has: authenticator app (totp), phone (sms) or email."),
+        "case.proof_required": Entry(
+            title: "Confirm with what still works",
+            detail: "Before the case opens, enter the code we send to a verification method you still have ({channels})."),
+        "case.requirements_missing": Entry(
+            title: "Documents still needed",
+            detail: "Before support can review the case, upload: {missing}."),
+        "document.type_unsupported": Entry(
+            title: "File type not accepted",
+            detail: "Upload a photo (JPEG or PNG) or a PDF. Other files, whatever their name, are refused."),
+        "document.too_large": Entry(
+            title: "File too large",
+            detail: "The file is larger than {limit} bytes. Take the photo at a lower resolution, or compress the PDF, and upload it again."),
+        "document.limit_reached": Entry(
+            title: "Too many files",
+            detail: "A case can hold {limit} files. Write to support in the case if something else is needed."),
+        "document.kind_invalid": Entry(
+            title: "Say what the file shows",
+            detail: "Choose what the file shows: the front of your ID (id_front), its back (id_back), a selfie (selfie) or something else (other)."),
+        "document.upload_invalid": Entry(
+            title: "Upload not understood",
+            detail: "Send the file as a form upload with its type and the file. Reload the page and try again."),
+    ]
+}
