@@ -36,6 +36,10 @@ public struct KeywardServices: Sendable {
     public let accounts: AccountActivityService
     /// The person's side of the support desk.
     public let cases: SupportCaseService
+    /// The staff side of the support desk.
+    public let desk: SupportDeskService
+    /// Support staff and their sessions.
+    public let staff: StaffService
     /// The configuration in force.
     public let config: KeywardConfig
     /// The clock every service reads.
@@ -166,10 +170,15 @@ private func assemble(
     let cases = SupportCaseService(database: database, codes: codes, credentials: credentials, guesses: guesses, step: step,
                                    hasher: hasher, sealer: sealer, queue: queue, limits: config.rateLimits, clock: clock,
                                    settings: config.support, caseLink: { "\(publicURL)/support/cases/\($0)" })
+    let diagnostics = SignInDiagnostics(database: database, lockout: config.lockout, clock: clock)
+    let desk = SupportDeskService(database: database, cases: cases, codes: codes, effects: effects, diagnostics: diagnostics,
+                                  sealer: sealer, clock: clock, holds: config.changeHolds, fourEyes: config.supportFourEyes)
+    let staff = StaffService(database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
+                             authenticators: authenticators, sealer: sealer, hasher: hasher, clock: clock)
     let services = KeywardServices(database: database, registrations: registrations, signIns: signIns,
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
                                    settings: settings, contacts: contacts, passkeys: passkeys, passkeySignIns: passkeySignIns,
-                                   accounts: AccountActivityService(database: database, clock: clock), cases: cases,
+                                   accounts: AccountActivityService(database: database, clock: clock), cases: cases, desk: desk, staff: staff,
                                    config: config, clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)
@@ -184,6 +193,7 @@ private func assemble(
                                                   bodyLimit: config.maxBodyBytes))
     router.add(middleware: ErrorMiddleware(pages: pages))
     router.add(middleware: SessionMiddleware(sessions: sessions))
+    router.add(middleware: StaffSessionMiddleware(staff: staff))
 
     SystemController(database: database, developmentMailbox: config.usesDevelopmentMailbox, pages: pages,
                      assets: resources.assets, openAPI: resources.openAPI).addRoutes(to: router)
@@ -195,9 +205,9 @@ private func assemble(
     SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
     PasskeyController(passkeys: passkeys).addRoutes(to: api)
     ContactChangeController(contacts: contacts).addRoutes(to: api)
-    SupportCaseController(cases: cases).addRoutes(to: api)
-    SupportController(diagnostics: SignInDiagnostics(database: database, lockout: config.lockout, clock: clock),
-                      operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
+    SupportCaseController(cases: cases, desk: desk).addRoutes(to: api)
+    StaffController(staff: staff, desk: desk).addRoutes(to: api)
+    SupportController(diagnostics: diagnostics, desk: desk, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSignInController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSecurityController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)

@@ -294,5 +294,55 @@ enum Migrations {
             """,
             "CREATE INDEX support_case_documents_case ON support_case_documents (case_id, uploaded_at)",
         ]),
+        Migration(version: 11, name: "support staff, their sessions, and actions on cases", statements: [
+            """
+            CREATE TABLE staff_members (
+                id TEXT PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE,
+                role TEXT NOT NULL,
+                status TEXT NOT NULL,
+                password_hash TEXT,
+                sealed_secret TEXT,
+                last_used_step BIGINT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE staff_enrolments (
+                token_hash TEXT PRIMARY KEY,
+                staff_id TEXT NOT NULL REFERENCES staff_members(id) ON DELETE CASCADE,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT
+            )
+            """,
+            "CREATE INDEX staff_enrolments_staff ON staff_enrolments (staff_id)",
+            """
+            CREATE TABLE staff_sessions (
+                id TEXT PRIMARY KEY,
+                staff_id TEXT NOT NULL REFERENCES staff_members(id) ON DELETE CASCADE,
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                last_seen_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX staff_sessions_staff ON staff_sessions (staff_id)",
+            """
+            CREATE TABLE support_case_actions (
+                id TEXT PRIMARY KEY,
+                case_id TEXT NOT NULL REFERENCES support_cases(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                value TEXT,
+                proposed_by TEXT NOT NULL REFERENCES staff_members(id),
+                status TEXT NOT NULL,
+                approved_by TEXT REFERENCES staff_members(id),
+                created_at BIGINT NOT NULL,
+                applied_at BIGINT
+            )
+            """,
+            "CREATE INDEX support_case_actions_case ON support_case_actions (case_id, created_at)",
+            "CREATE INDEX support_case_actions_status ON support_case_actions (status, created_at)",
+        ]),
     ]
 }

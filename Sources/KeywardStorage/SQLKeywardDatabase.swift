@@ -73,6 +73,7 @@ struct SQLStores: KeywardStores {
     var recoveryCodes: any RecoveryCodeStore { SQLRecoveryCodeStore(sql: sql) }
     var passkeys: any PasskeyStore { SQLPasskeyStore(sql: sql) }
     var cases: any SupportCaseStore { SQLSupportCaseStore(sql: sql) }
+    var staff: any StaffStore { SQLStaffStore(sql: sql) }
 }
 
 extension SQLKeywardDatabase {

@@ -6,13 +6,13 @@ import KeywardDelivery
 import KeywardStorage
 import Logging
 
-/// The `keyward` command: serve, migrate, and list configuration.
+/// The `keyward` command: serve, migrate, list configuration, and manage support staff.
 @main
 struct Keyward: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyward",
         abstract: "Keyward, a self-hosted account-security server.",
-        subcommands: [Serve.self, Migrate.self, ConfigList.self],
+        subcommands: [Serve.self, Migrate.self, ConfigList.self, StaffCommand.self],
         defaultSubcommand: Serve.self)
 }
 

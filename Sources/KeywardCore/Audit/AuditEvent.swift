@@ -60,6 +60,34 @@ public struct AuditEvent: Sendable, Equatable {
         public static let supportCaseSubmitted = Kind(rawValue: "support_case.submitted")
         /// The person uploaded a document to a support case.
         public static let supportDocumentUploaded = Kind(rawValue: "support_case.document_uploaded")
+        /// A member of staff opened one of the person's documents.
+        public static let supportDocumentViewed = Kind(rawValue: "support_case.document_viewed")
+        /// A member of staff proposed or took an action on a case.
+        public static let supportActionProposed = Kind(rawValue: "support_case.action_proposed")
+        /// A second member of staff approved a dangerous action.
+        public static let supportActionApproved = Kind(rawValue: "support_case.action_approved")
+        /// Support wrote to the person in a case.
+        public static let supportCaseAnswered = Kind(rawValue: "support_case.answered")
+        /// Support decided a case.
+        public static let supportCaseDecided = Kind(rawValue: "support_case.decided")
+        /// Support reset the account's authenticator app (and passkeys and recovery codes).
+        public static let supportAuthenticatorReset = Kind(rawValue: "support.authenticator_reset")
+        /// Support set a new phone number or email address, waiting for the person's code.
+        public static let supportContactProposed = Kind(rawValue: "support.contact_proposed")
+        /// Support lifted the account's sign-in locks.
+        public static let supportUnlocked = Kind(rawValue: "support.unlocked")
+        /// Support signed the account out everywhere.
+        public static let supportSessionsRevoked = Kind(rawValue: "support.sessions_revoked")
+        /// A member of staff was added.
+        public static let staffAdded = Kind(rawValue: "staff.added")
+        /// A member of staff set their password and authenticator.
+        public static let staffEnrolled = Kind(rawValue: "staff.enrolled")
+        /// A member of staff was disabled.
+        public static let staffDisabled = Kind(rawValue: "staff.disabled")
+        /// A member of staff signed in.
+        public static let staffSignedIn = Kind(rawValue: "staff.signed_in")
+        /// A staff sign-in was refused.
+        public static let staffSignInFailed = Kind(rawValue: "staff.sign_in_failed")
     }
 
     /// Whether the action succeeded.

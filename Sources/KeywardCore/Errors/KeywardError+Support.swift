@@ -44,3 +44,34 @@ extension KeywardError {
     /// The upload is not a `multipart/form-data` body with one `type` and one `file` part.
     public static let documentUploadInvalid = KeywardError(code: "document.upload_invalid", status: 400)
 }
+
+extension KeywardError {
+    /// A member of staff with that email address exists already.
+    public static let staffExists = KeywardError(code: "staff.exists", status: 409)
+    /// No member of staff has that email address.
+    public static let staffNotFound = KeywardError(code: "staff.not_found", status: 404)
+    /// The enrolment link is unknown, used, or out of date.
+    public static let staffEnrolmentInvalid = KeywardError(code: "staff.enrolment_invalid", status: 410)
+    /// The password must be set (the first step) before the authenticator is confirmed.
+    public static let staffEnrolmentIncomplete = KeywardError(code: "staff.enrolment_incomplete", status: 409)
+    /// The email address, password or authenticator code is wrong (or the member may not sign in).
+    public static let staffCredentialsInvalid = KeywardError(code: "staff.credentials_invalid", status: 401)
+    /// The route is for signed-in staff; no staff session came with the request.
+    public static let staffSessionRequired = KeywardError(code: "staff.session_required", status: 401)
+    /// The member's role may not do this.
+    public static let staffRoleInsufficient = KeywardError(code: "staff.role_insufficient", status: 403)
+    /// A dangerous action needs a second person: its proposer may not approve it.
+    public static let staffSelfApproval = KeywardError(code: "staff.self_approval", status: 403)
+    /// The action is not one staff can take, or lacks what it needs (a phone number, a message).
+    public static let staffActionInvalid = KeywardError(code: "staff.action_invalid", status: 422)
+    /// No action with that id.
+    public static let staffActionNotFound = KeywardError(code: "staff.action_not_found", status: 404)
+    /// The action was applied or withdrawn already.
+    public static let staffActionNotPending = KeywardError(code: "staff.action_not_pending", status: 409)
+    /// The account is not in the state the action undoes (not restricted, not frozen).
+    public static let staffActionNotApplicable = KeywardError(code: "staff.action_not_applicable", status: 409)
+    /// No new phone number or email address waits for this case's confirmation.
+    public static let caseNoContactPending = KeywardError(code: "case.no_contact_pending", status: 409)
+    /// The document's content was erased after the retention period, or there is no such document.
+    public static let documentNotFound = KeywardError(code: "document.not_found", status: 404)
+}

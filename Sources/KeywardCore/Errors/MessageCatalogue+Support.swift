@@ -52,5 +52,47 @@ extension MessageCatalogue {
         "document.upload_invalid": Entry(
             title: "Upload not understood",
             detail: "Send the file as a form upload with its type and the file. Reload the page and try again."),
+            "staff.exists": Entry(
+            title: "Already on the staff",
+            detail: "A member of staff with this email address exists already. List the staff to see their role and state."),
+        "staff.not_found": Entry(
+            title: "No such member of staff",
+            detail: "No member of staff has this email address. Check the address, or add them."),
+        "staff.enrolment_invalid": Entry(
+            title: "Enrolment link not valid",
+            detail: "This enrolment link was used already or is out of date. Ask an administrator for a new one."),
+        "staff.enrolment_incomplete": Entry(
+            title: "Set your password first",
+            detail: "Choose your password on the enrolment page first; it then shows the key for your authenticator app."),
+        "staff.credentials_invalid": Entry(
+            title: "Sign-in refused",
+            detail: "The email address, password or authenticator code is not right, or this staff account may not sign in. Check them and try again with a new code."),
+        "staff.session_required": Entry(
+            title: "Staff sign-in needed",
+            detail: "This is for signed-in support staff. Sign in to the staff console with your password and authenticator app."),
+        "staff.role_insufficient": Entry(
+            title: "Not allowed for your role",
+            detail: "Your role may not do this. Ask a reviewer or an administrator."),
+        "staff.self_approval": Entry(
+            title: "A second person must approve",
+            detail: "You proposed this action, so someone else must approve it. Ask another reviewer."),
+        "staff.action_invalid": Entry(
+            title: "Action not understood",
+            detail: "Choose one of the actions offered and give what it needs: a reason, and a new phone number, email address or message where it asks for one."),
+        "staff.action_not_found": Entry(
+            title: "Action not found",
+            detail: "There is no action with that id. Reload the list of actions waiting for approval."),
+        "staff.action_not_pending": Entry(
+            title: "Action already decided",
+            detail: "This action was applied already. Reload the case to see where it stands."),
+        "staff.action_not_applicable": Entry(
+            title: "Nothing to undo",
+            detail: "The account is not in the state this action undoes. Check the account's diagnosis on the case page."),
+        "case.no_contact_pending": Entry(
+            title: "Nothing to confirm",
+            detail: "Support has not set a new phone number or email address on this case, or it was confirmed already."),
+        "document.not_found": Entry(
+            title: "Document not found",
+            detail: "There is no such document on this case, or it was erased after the case closed."),
     ]
 }

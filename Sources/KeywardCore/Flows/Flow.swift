@@ -28,6 +28,8 @@ public struct Flow: Sendable, Equatable {
         public static let passkeySignIn = Kind(rawValue: "passkey_sign_in")
         /// A support case opened without the password, waiting for the code sent to the identifier.
         public static let supportCaseOpening = Kind(rawValue: "support_case_opening")
+        /// A new phone number or email address set by support, waiting for the person's code.
+        public static let supportContact = Kind(rawValue: "support_contact")
     }
 
     /// A random id, handed to the client.

@@ -13,6 +13,11 @@ public enum SecurityChange: String, Sendable {
     case recoveryCodesGenerated = "recovery_codes.generated"
     case passkeyAdded = "passkey.added"
     case passkeyRemoved = "passkey.removed"
+    case authenticatorResetBySupport = "support.authenticator_reset"
+    case phoneChangedBySupport = "support.phone_changed"
+    case emailChangedBySupport = "support.email_changed"
+    case unlockedBySupport = "support.unlocked"
+    case signedOutBySupport = "support.sessions_revoked"
 
     /// What happened, as a sentence fragment.
     var description: String {
@@ -28,6 +33,12 @@ public enum SecurityChange: String, Sendable {
         case .recoveryCodesGenerated: return "New recovery codes were made for your account; earlier ones no longer work"
         case .passkeyAdded: return "A passkey was added to your account"
         case .passkeyRemoved: return "A passkey was removed from your account"
+        case .authenticatorResetBySupport:
+            return "Support reset your authenticator app; your passkeys and recovery codes were removed too"
+        case .phoneChangedBySupport: return "Support changed the phone number of your account"
+        case .emailChangedBySupport: return "Support changed the email address of your account"
+        case .unlockedBySupport: return "Support lifted the lock on your account"
+        case .signedOutBySupport: return "Support signed your account out on every device"
         }
     }
 }

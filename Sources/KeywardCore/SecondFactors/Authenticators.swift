@@ -52,7 +52,8 @@ public struct Authenticators: Sendable {
         return try enrolment(secret: try open(pending), accountName: accountName)
     }
 
-    private func enrolment(secret: [UInt8], accountName: String) throws -> AuthenticatorEnrolment {
+    /// What enrolling `secret` shows: the key, the `otpauth` URI labelled `accountName`, its QR code.
+    public func enrolment(secret: [UInt8], accountName: String) throws -> AuthenticatorEnrolment {
         let key = Base32.encode(secret)
         let uri = Self.otpauthURI(secret: key, issuer: settings.issuer, accountName: accountName)
         let qr = try QRCode(text: uri, errorCorrectionLevel: .medium)
@@ -64,17 +65,23 @@ public struct Authenticators: Sendable {
     /// time step, so that no code is accepted twice. Throws `totp.invalid`, or `totp.reused` for a
     /// code whose step (or a later one) was already used.
     public func verify(_ entered: String, authenticator: Authenticator, in stores: any KeywardStores) async throws {
+        let step = try matchingStep(entered, secret: try open(authenticator))
+        guard try await stores.authenticators.claimStep(id: authenticator.id, step: step) else {
+            throw KeywardError.totpReused
+        }
+    }
+
+    /// The time step within the window whose code for `secret` is `entered` now; throws
+    /// `totp.invalid`. The caller claims the step so that no code is accepted twice.
+    public func matchingStep(_ entered: String, secret: [UInt8]) throws -> Int64 {
         let normalized = String(entered.filter { !$0.isWhitespace && $0 != "-" })
         guard normalized.count == 6, normalized.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw KeywardError.totpInvalid
         }
-        let generator = OneTimePassword(secret: try open(authenticator))
-        guard let step = generator.matchingStep(normalized, at: clock.now(), window: settings.window) else {
+        guard let step = OneTimePassword(secret: secret).matchingStep(normalized, at: clock.now(), window: settings.window) else {
             throw KeywardError.totpInvalid
         }
-        guard try await stores.authenticators.claimStep(id: authenticator.id, step: Int64(step)) else {
-            throw KeywardError.totpReused
-        }
+        return Int64(step)
     }
 
     /// The `otpauth` URI for a base32 `secret` (Key Uri Format: label `issuer:account`, with the

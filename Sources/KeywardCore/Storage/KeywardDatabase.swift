@@ -32,6 +32,8 @@ public protocol KeywardStores: Sendable {
     var passkeys: any PasskeyStore { get }
     /// Support cases, their threads and documents.
     var cases: any SupportCaseStore { get }
+    /// Support staff, their enrolment links and sessions.
+    var staff: any StaffStore { get }
 }
 
 /// The database behind every store.

@@ -7,6 +7,7 @@ import KeywardCore
 /// account it is about.
 struct SupportCaseController {
     let cases: SupportCaseService
+    let desk: SupportDeskService
 
     struct UnavailableBody: Decodable {
         let unavailable: [String]
@@ -43,6 +44,8 @@ struct SupportCaseController {
         group.post("support/cases/{caseId}/messages", use: addMessage)
         group.post("support/cases/{caseId}/documents", use: addDocument)
         group.post("support/cases/{caseId}/submit", use: submit)
+        group.post("support/cases/{caseId}/confirm-contact", use: confirmContact)
+        group.post("support/cases/{caseId}/confirm-contact/send-code", use: resendContactCode)
     }
 
     @Sendable func sendProofCode(_ request: Request, context: KeywardRequestContext) async throws -> JSONAnswer<ProofCodeSentJSON> {
@@ -119,6 +122,20 @@ struct SupportCaseController {
         JSONAnswer(CaseJSON(try await cases.submit(caseId: try context.parameters.require("caseId"),
                                                    access: try Self.access(request, context: context),
                                                    origin: context.origin)))
+    }
+
+    /// The new phone number or address support set takes effect with the code sent to it.
+    @Sendable func confirmContact(_ request: Request, context: KeywardRequestContext) async throws -> JSONAnswer<CaseJSON> {
+        let access = try Self.access(request, context: context)
+        let body = try await request.decodeJSON(VerifyBody.self, limit: context.bodyLimit)
+        return JSONAnswer(CaseJSON(try await desk.confirmContact(caseId: try context.parameters.require("caseId"), access: access,
+                                                                 code: body.code, origin: context.origin)))
+    }
+
+    @Sendable func resendContactCode(_ request: Request, context: KeywardRequestContext) async throws -> JSONAnswer<CodeSentJSON> {
+        let next = try await desk.resendContactCode(caseId: try context.parameters.require("caseId"),
+                                                    access: try Self.access(request, context: context), origin: context.origin)
+        return JSONAnswer(CodeSentJSON(resendAvailableAt: next), status: .accepted)
     }
 
     /// How the request shows it may see the case: a session of the account, else the case token

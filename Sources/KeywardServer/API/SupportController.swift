@@ -3,10 +3,11 @@ import Hummingbird
 import KeywardCore
 import KeywardCrypto
 
-/// `/api/v1/admin/sign-in-diagnosis`: why someone cannot sign in, for the platform's support
-/// tools, behind an operator API key.
+/// `/api/v1/admin/sign-in-diagnosis` and `/api/v1/admin/cases…`: why someone cannot sign in, and
+/// the support cases, for the platform's own support tools, behind an operator API key.
 struct SupportController {
     let diagnostics: SignInDiagnostics
+    let desk: SupportDeskService
     let operatorKeys: [String]
 
     struct DiagnosisBody: Decodable {
@@ -20,6 +21,17 @@ struct SupportController {
             let body = try await request.decodeJSON(DiagnosisBody.self, limit: context.bodyLimit)
             let diagnosis = try await diagnostics.diagnose(identifier: body.identifier, origin: context.origin)
             return JSONAnswer(SignInDiagnosisJSON(diagnosis))
+        }
+        // Cases, for a platform whose own helpdesk reads them; documents stay with the staff console.
+        group.get("admin/cases") { request, _ in
+            try authorizeOperator(request, keys: operatorKeys)
+            let status = request.uri.queryParameters.get("status")
+            return JSONAnswer(QueueJSON(status == nil ? try await desk.all() : try await desk.queue(status: status), desk: desk))
+        }
+        group.get("admin/cases/{caseId}") { request, context in
+            try authorizeOperator(request, keys: operatorKeys)
+            let detail = try await desk.detail(caseId: try context.parameters.require("caseId"), origin: context.origin)
+            return JSONAnswer(StaffCaseJSON(detail, desk: desk))
         }
     }
 }

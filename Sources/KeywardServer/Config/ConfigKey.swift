@@ -154,6 +154,10 @@ public struct ConfigKey: Sendable {
             c.changeHolds.afterAuthenticatorChange = TimeInterval(try int(v, "holds.afterAuthenticatorChange", 0...(365 * 86400))) },
         ConfigKey("holds.afterContactChange", "KEYWARD_HOLD_AFTER_CONTACT_CHANGE", "seconds withdrawals are held after the phone number or email address changes (default 86400; 0 for none)") { c, v in
             c.changeHolds.afterContactChange = TimeInterval(try int(v, "holds.afterContactChange", 0...(365 * 86400))) },
+        ConfigKey("support.fourEyes", "KEYWARD_SUPPORT_FOUR_EYES", "whether support's dangerous actions (authenticator reset, phone or email replacement, unfreezing) need a second member of staff, a reviewer or admin, to approve them (default true)") { c, v in
+            c.supportFourEyes = try bool(v, "support.fourEyes") },
+        ConfigKey("holds.afterSupportReset", "KEYWARD_HOLD_AFTER_SUPPORT_RESET", "seconds withdrawals are held after support resets a second factor or replaces a phone number or email address (default 172800; 0 for none)") { c, v in
+            c.changeHolds.afterSupportReset = TimeInterval(try int(v, "holds.afterSupportReset", 0...(365 * 86400))) },
         ConfigKey("support.maxDocumentBytes", "KEYWARD_SUPPORT_MAX_DOCUMENT_BYTES", "largest identity document a person may upload to a case, in bytes (default 10485760)") { c, v in
             c.support.maxDocumentBytes = try int(v, "support.maxDocumentBytes", 1024...(64 << 20)) },
         ConfigKey("support.maxDocuments", "KEYWARD_SUPPORT_MAX_DOCUMENTS", "documents one case may hold (default 10)") { c, v in

@@ -92,6 +92,8 @@ public struct KeywardConfig: Sendable {
     public var changeHolds = ChangeHoldSettings()
     /// The support desk's limits: document size and count, answer time, document retention.
     public var support = SupportSettings()
+    /// Whether support's dangerous actions need a second member of staff.
+    public var supportFourEyes = true
     /// Authenticator apps: secret length, drift window, issuer (empty: the platform's name).
     public var authenticator = AuthenticatorSettings(issuer: "")
     /// Seconds the second step of a sign-in may take.

@@ -18,6 +18,8 @@ public struct KeywardRequestContext: RequestContext, RemoteAddressRequestContext
     var sessionToken: String?
     /// The largest body a handler reads.
     var bodyLimit = 65536
+    /// The signed-in member of staff, on staff routes only, set by ``StaffSessionMiddleware``.
+    var staff: (member: StaffMember, session: StaffSession)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -42,6 +44,28 @@ struct AuthenticatedContext: ChildRequestContext {
         coreContext = context.coreContext
         self.session = session
         identifiers = context.identifiers
+        origin = context.origin
+        bodyLimit = context.bodyLimit
+    }
+
+    var maxUploadSize: Int { bodyLimit }
+}
+
+/// The context of routes for signed-in support staff; built only when the request carries a live
+/// staff session, otherwise the request fails with `staff.session_required`. No customer session
+/// ever builds it.
+struct StaffContext: ChildRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let member: StaffMember
+    let session: StaffSession
+    let origin: RequestOrigin
+    let bodyLimit: Int
+
+    init(context: KeywardRequestContext) throws {
+        guard let staff = context.staff else { throw KeywardError.staffSessionRequired }
+        coreContext = context.coreContext
+        member = staff.member
+        session = staff.session
         origin = context.origin
         bodyLimit = context.bodyLimit
     }

@@ -210,6 +210,15 @@ func describeEvent(_ event: AuditEvent) -> String {
     case .emailChanged: return "Email address changed"
     case .antiPhishingCodeSet: return "Anti-phishing code set"
     case .supportDiagnosed: return "Support looked up your sign-in status"
+    case .supportCaseOpened: return "Support case opened"
+    case .supportCaseSubmitted: return "Support case sent for review"
+    case .supportDocumentUploaded: return "Document uploaded to a support case"
+    case .supportDocumentViewed: return "Support viewed a document you uploaded"
+    case .supportAuthenticatorReset: return "Support reset your authenticator app"
+    case .supportContactProposed: return "Support set a new phone number or email address, waiting for your code"
+    case .supportUnlocked: return "Support lifted the lock on your account"
+    case .supportSessionsRevoked: return "Support signed you out on every device"
+    case .supportCaseDecided: return "Support decided your case"
     default: return event.kind.rawValue
     }
 }
@@ -227,6 +236,9 @@ func describeReason(_ reason: String) -> String {
     case SecurityChange.emailChanged.rawValue: return "after an email address change"
     case SecurityChange.passkeyAdded.rawValue: return "after a passkey was added"
     case SecurityChange.passkeyRemoved.rawValue: return "after a passkey was removed"
+    case SecurityChange.authenticatorResetBySupport.rawValue: return "after support reset your authenticator app"
+    case SecurityChange.phoneChangedBySupport.rawValue: return "after support changed your phone number"
+    case SecurityChange.emailChangedBySupport.rawValue: return "after support changed your email address"
     default: return reason
     }
 }

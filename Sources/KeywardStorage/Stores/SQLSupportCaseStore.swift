@@ -120,6 +120,72 @@ struct SQLSupportCaseStore: SupportCaseStore {
             """).all().count
     }
 
+    func queue(statuses: [SupportCase.Status], limit: Int) async throws -> [SupportCase] {
+        let states = SQLList(statuses.map { SQLBind($0.rawValue) })
+        return try await sql.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM support_cases WHERE status IN (\(states))
+            ORDER BY CASE WHEN respond_by IS NULL THEN 1 ELSE 0 END, respond_by, created_at, id
+            LIMIT \(bind: Int64(limit))
+            """).all().map(Self.supportCase)
+    }
+
+    func all(limit: Int) async throws -> [SupportCase] {
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM support_cases ORDER BY created_at DESC, id LIMIT \(bind: Int64(limit))
+            """).all().map(Self.supportCase)
+    }
+
+    private static let actionColumns = "id, case_id, kind, reason, value, proposed_by, status, approved_by, created_at, applied_at"
+
+    func insertAction(_ action: CaseAction) async throws {
+        try await sql.raw("""
+            INSERT INTO support_case_actions (\(unsafeRaw: Self.actionColumns))
+            VALUES (\(bind: action.id), \(bind: action.caseId), \(bind: action.kind.rawValue), \(bind: action.reason),
+                    \(bind: action.value), \(bind: action.proposedBy), \(bind: action.status.rawValue), \(bind: action.approvedBy),
+                    \(bind: action.createdAt.unixMilliseconds), \(bind: action.appliedAt?.unixMilliseconds))
+            """).run()
+        try await touch(action.caseId, at: action.createdAt)
+    }
+
+    func action(id: String) async throws -> CaseAction? {
+        try await sql.raw("SELECT \(unsafeRaw: Self.actionColumns) FROM support_case_actions WHERE id = \(bind: id)")
+            .first().map(Self.action)
+    }
+
+    func actions(caseId: String) async throws -> [CaseAction] {
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.actionColumns) FROM support_case_actions WHERE case_id = \(bind: caseId)
+            ORDER BY created_at, id
+            """).all().map(Self.action)
+    }
+
+    func awaitingApproval() async throws -> [CaseAction] {
+        try await sql.raw("""
+            SELECT \(unsafeRaw: Self.actionColumns) FROM support_case_actions
+            WHERE status = \(bind: CaseAction.Status.awaitingApproval.rawValue) ORDER BY created_at, id
+            """).all().map(Self.action)
+    }
+
+    func markApplied(actionId: String, approvedBy: String?, at: Date) async throws -> Bool {
+        !(try await sql.raw("""
+            UPDATE support_case_actions SET status = \(bind: CaseAction.Status.applied.rawValue),
+                approved_by = \(bind: approvedBy), applied_at = \(bind: at.unixMilliseconds)
+            WHERE id = \(bind: actionId) AND status = \(bind: CaseAction.Status.awaitingApproval.rawValue)
+            RETURNING id
+            """).all()).isEmpty
+    }
+
+    private static func action(_ row: any SQLRow) throws -> CaseAction {
+        guard let kind = CaseAction.Kind(rawValue: try row.string("kind")),
+              let status = CaseAction.Status(rawValue: try row.string("status"))
+        else { throw KeywardError.internalError }
+        return CaseAction(id: try row.string("id"), caseId: try row.string("case_id"), kind: kind,
+                          reason: try row.string("reason"), value: try row.optionalString("value"),
+                          proposedBy: try row.string("proposed_by"), status: status,
+                          approvedBy: try row.optionalString("approved_by"), createdAt: try row.date("created_at"),
+                          appliedAt: try row.optionalDate("applied_at"))
+    }
+
     private func touch(_ caseId: String, at now: Date) async throws {
         try await sql.raw("""
             UPDATE support_cases SET updated_at = \(bind: now.unixMilliseconds) WHERE id = \(bind: caseId)

@@ -8,13 +8,16 @@ public struct ChangeHoldSettings: Sendable, Equatable {
     public var afterAuthenticatorChange: TimeInterval
     /// After the phone number or email address is bound or changed (default 24 hours).
     public var afterContactChange: TimeInterval
+    /// After support resets a second factor or replaces a phone number or email address (default 48 hours).
+    public var afterSupportReset: TimeInterval
 
     /// Settings with explicit durations.
     public init(afterPasswordChange: TimeInterval = 24 * 3600, afterAuthenticatorChange: TimeInterval = 24 * 3600,
-                afterContactChange: TimeInterval = 24 * 3600) {
+                afterContactChange: TimeInterval = 24 * 3600, afterSupportReset: TimeInterval = 48 * 3600) {
         self.afterPasswordChange = afterPasswordChange
         self.afterAuthenticatorChange = afterAuthenticatorChange
         self.afterContactChange = afterContactChange
+        self.afterSupportReset = afterSupportReset
     }
 }
 

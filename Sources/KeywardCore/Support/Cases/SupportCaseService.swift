@@ -331,7 +331,7 @@ public struct SupportCaseService: Sendable {
         }
     }
 
-    private func view(of supportCase: SupportCase, in stores: any KeywardStores) async throws -> CaseView {
+    func view(of supportCase: SupportCase, in stores: any KeywardStores) async throws -> CaseView {
         let documents = try await stores.cases.documents(caseId: supportCase.id)
         return CaseView(supportCase: supportCase, requirements: Self.requirements(of: supportCase, documents: documents),
                         documents: documents, messages: try await stores.cases.messages(caseId: supportCase.id))

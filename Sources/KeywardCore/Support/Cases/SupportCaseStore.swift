@@ -41,4 +41,27 @@ public protocol SupportCaseStore: Sendable {
     /// Erases the content of every document of cases closed before `cutoff` (the particulars stay,
     /// marked erased); returns how many were erased.
     func eraseDocuments(closedBefore cutoff: Date, at now: Date) async throws -> Int
+
+    /// Cases in one of `statuses`, those due soonest first (cases without a due time last, oldest
+    /// first), at most `limit`.
+    func queue(statuses: [SupportCase.Status], limit: Int) async throws -> [SupportCase]
+
+    /// Every case, newest first, at most `limit`: for operators whose own helpdesk reads them.
+    func all(limit: Int) async throws -> [SupportCase]
+
+    /// Stores an action.
+    func insertAction(_ action: CaseAction) async throws
+
+    /// The action with `id`.
+    func action(id: String) async throws -> CaseAction?
+
+    /// The case's actions, oldest first.
+    func actions(caseId: String) async throws -> [CaseAction]
+
+    /// Actions waiting for approval, oldest first.
+    func awaitingApproval() async throws -> [CaseAction]
+
+    /// Marks an action waiting for approval applied, approved by `approvedBy`; `false` when it was
+    /// not waiting (another approver was first).
+    func markApplied(actionId: String, approvedBy: String?, at: Date) async throws -> Bool
 }
