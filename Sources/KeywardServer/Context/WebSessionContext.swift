@@ -37,3 +37,34 @@ struct WebSessionContext: ChildRequestContext, PageContext {
 
 /// A page route was asked for without a session; the browser is sent to the sign-in page.
 struct SignInRequired: Error {}
+
+/// The context of a staff console page: a live staff session is always there. A request without
+/// one never reaches the handler: ``ErrorMiddleware`` sends the browser to the staff sign-in.
+struct StaffWebContext: ChildRequestContext, PageContext {
+    var coreContext: CoreRequestContextStorage
+    /// The signed-in member of staff.
+    let member: StaffMember
+    /// Their session.
+    let session: StaffSession
+    /// Where the request came from.
+    let origin: RequestOrigin
+    /// The largest body the route reads.
+    let bodyLimit: Int
+
+    /// The staff context of `context`; throws ``StaffSignInRequired`` without a staff session.
+    init(context: KeywardRequestContext) throws {
+        guard let staff = context.staff else { throw StaffSignInRequired() }
+        coreContext = context.coreContext
+        member = staff.member
+        session = staff.session
+        origin = context.origin
+        bodyLimit = context.bodyLimit
+    }
+
+    /// Staff pages show their own header; the customer's signed-in links never appear on them.
+    var isSignedIn: Bool { false }
+    var maxUploadSize: Int { bodyLimit }
+}
+
+/// A staff console page was asked for without a staff session; the browser is sent to sign in.
+struct StaffSignInRequired: Error {}

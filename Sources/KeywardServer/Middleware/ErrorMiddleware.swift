@@ -14,6 +14,8 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch is StaffSignInRequired {
+            return Response.redirect(to: "/staff/sign-in", type: request.method == .get ? .normal : .found)
         } catch is SignInRequired {
             // A page that needs a session: sign in first (a form posted to it is not replayed).
             return Response.redirect(to: "/login", type: request.method == .get ? .normal : .found)
