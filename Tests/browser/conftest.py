@@ -253,6 +253,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The data directory of each running server, for commands run beside it (``keyward staff add``).
+_DATA_DIRS: dict[str, str] = {}
+
+
+def add_staff(base_url: str, email: str, role: str) -> str:
+    """Adds a member of staff to the server at ``base_url`` with ``keyward staff add``, as an
+    operator would on the server's machine, and returns the path of their enrolment link."""
+    binary = Path(os.environ.get("KEYWARD_BINARY", str(DEFAULT_BINARY)))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KEYWARD_")}
+    result = subprocess.run([str(binary), "staff", "add", "--data-dir", _DATA_DIRS[base_url], "--email", email,
+                             "--role", role], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, f"keyward staff add failed: {result.stderr}"
+    link = re.search(r"(/staff/enroll/[A-Za-z0-9_-]+)", result.stdout)
+    assert link, f"no enrolment link in: {result.stdout}"
+    return link.group(1)
+
+
 @contextmanager
 def running_server(settings: list[str], *, host: str | None = None):
     """A freshly started Keyward server with its own empty data directory and ``settings``
@@ -284,6 +301,7 @@ def running_server(settings: list[str], *, host: str | None = None):
 
     intervals = [float(s.split("=", 1)[1]) for s in settings if s.startswith("code.resendInterval=")]
     _RESEND_INTERVALS[base_url] = intervals[-1] if intervals else DEFAULT_RESEND_INTERVAL
+    _DATA_DIRS[base_url] = data_dir.name
 
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -311,6 +329,7 @@ def running_server(settings: list[str], *, host: str | None = None):
         assert status == 0, f"server exited with status {status} after SIGTERM (expected 0):\n{server_log()}"
     finally:
         _RESEND_INTERVALS.pop(base_url, None)
+        _DATA_DIRS.pop(base_url, None)
         if process.poll() is None:
             process.kill()
             process.wait()
