@@ -76,6 +76,7 @@ struct WebSupportController {
                 return try await verifyPage(caseId: caseId, request: request, context: context, error: error, notice: nil)
             }
         }
+        addSignInRoutes(to: router)
         addCaseRoutes(to: router)
     }
 
