@@ -213,6 +213,7 @@ private func assemble(
     WebSecurityController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebRecoveryController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     StaffConsoleController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+    WebSupportController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
 
     // Email goes to the mail server when one is configured; any channel without delivery goes to
     // the development mailbox when it is on, and otherwise waits in the outbox.

@@ -52,7 +52,7 @@ extension MessageCatalogue {
         "document.upload_invalid": Entry(
             title: "Upload not understood",
             detail: "Send the file as a form upload with its type and the file. Reload the page and try again."),
-            "staff.exists": Entry(
+        "staff.exists": Entry(
             title: "Already on the staff",
             detail: "A member of staff with this email address exists already. List the staff to see their role and state."),
         "staff.not_found": Entry(
@@ -94,5 +94,20 @@ extension MessageCatalogue {
         "document.not_found": Entry(
             title: "Document not found",
             detail: "There is no such document on this case, or it was erased after the case closed."),
+        "notice.case_code_sent": Entry(
+            title: "Code sent",
+            detail: "We sent a code to {destination}. Enter it below to open the case."),
+        "notice.case_opened": Entry(
+            title: "Case opened",
+            detail: "Your case is open. Keep this browser: the case opens only on this device, or when you are signed in."),
+        "notice.case_message_added": Entry(
+            title: "Message added",
+            detail: "Your message is in the case. Support reads it with the case."),
+        "notice.case_document_added": Entry(
+            title: "File received",
+            detail: "Your file was received and stored encrypted. Only support can open it; it is not shown here again."),
+        "notice.case_submitted": Entry(
+            title: "Sent to support",
+            detail: "Your case is with support now. We will answer by the time shown below."),
     ]
 }

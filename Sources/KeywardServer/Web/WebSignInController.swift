@@ -4,7 +4,8 @@ import KeywardCore
 import KeywardCrypto
 
 /// The sign-in pages: password, then the second step (authenticator code, or a code by email or
-/// SMS with resend and countdown), and the page for people who cannot complete the second step.
+/// SMS with resend and countdown). The page for people who cannot complete the second step is
+/// ``WebSupportController``'s, since it opens a support case.
 ///
 /// The login flow's id stays in an HttpOnly cookie rather than the address, so it never lands in
 /// history, logs or a `Referer`.
@@ -117,10 +118,6 @@ struct WebSignInController {
             } catch let error as KeywardError where error.status < 500 {
                 return render("login", "Sign in", request: request, context: context, values: [:], error: error)
             }
-        }
-        router.get("login/verification-unavailable") { request, context in
-            render("verification-unavailable", "Security verification unavailable", request: request, context: context,
-                   values: [:])
         }
     }
 

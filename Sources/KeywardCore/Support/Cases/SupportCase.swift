@@ -227,3 +227,24 @@ public struct CaseOpeningStarted: Sendable {
     /// When another code may be asked for.
     public let resendAvailableAt: Date
 }
+
+/// What a sign-in's person may say they can no longer use, for the page that asks: the account's
+/// second factors by name, and where a code to each channel it has would go.
+public struct CaseUnavailableOptions: Sendable {
+    /// The factors the account has, by the names ``SupportCaseService/openFromSignIn(flowId:unavailable:description:method:code:origin:)``
+    /// takes: `totp`, `passkey`, `sms`, `email`, in that order.
+    public let factors: [String]
+    /// The channels the account has that the person did not name, each with its address masked
+    /// (`l•••t@example.com`): a code to one of them proves it.
+    public let channels: [(channel: DeliveryChannel, destination: String)]
+}
+
+/// Where a case opening without the password stands, for the page that asks for its code.
+public struct CaseOpeningStatus: Sendable {
+    /// The case's id, which the code confirms.
+    public let caseId: String
+    /// The email address or phone number the person gave (a code went to it if an account has it).
+    public let identifier: Identifier
+    /// When another code may be asked for.
+    public let resendAvailableAt: Date
+}

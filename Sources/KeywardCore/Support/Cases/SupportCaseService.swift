@@ -80,6 +80,24 @@ public struct SupportCaseService: Sendable {
         return (names, remaining)
     }
 
+    /// What the person of a sign-in waiting for its second factor may say they can no longer use, and
+    /// the channels left to prove with a code once they named `unavailable` (every channel the
+    /// account has when they named none). Throws the sign-in's flow errors when it is not waiting.
+    public func unavailableOptions(flowId: String, unavailable: [String] = []) async throws -> CaseUnavailableOptions {
+        let flow = try await step.waitingFlow(flowId, as: SignInFlow.self)
+        let factors = try await AccountFactors.load(accountId: flow.accountId ?? "", in: database.stores)
+        var names: [String] = []
+        if factors.authenticator { names.append("totp") }
+        if factors.passkeys > 0 { names.append("passkey") }
+        if factors.phone != nil { names.append("sms") }
+        if factors.email != nil { names.append("email") }
+        let channels = [DeliveryChannel.email, .sms].compactMap { channel -> (channel: DeliveryChannel, destination: String)? in
+            guard !unavailable.contains(channel.rawValue), let destination = factors.destination(for: channel) else { return nil }
+            return (channel, destination.masked)
+        }
+        return CaseUnavailableOptions(factors: names, channels: channels)
+    }
+
     /// Sends a code to a channel the person still has, for a sign-in whose second factor they can no
     /// longer use; the code proves that channel when the case opens. Returns where it went and when
     /// another may be asked for.
@@ -178,6 +196,33 @@ public struct SupportCaseService: Sendable {
                                   description: flow.context.description,
                                   proofs: [identifier.channel == .email ? .emailCode : .smsCode], unavailable: [],
                                   origin: origin, in: stores)
+        }
+    }
+
+    /// Where the opening `caseId` stands: the identifier given and when another code may be asked
+    /// for. Throws `case.opening_completed` once the case opened (its page takes over),
+    /// `case.opening_expired` past its time, `case.not_found` for anything else. Answers alike
+    /// whether or not an account has the identifier.
+    public func openingStatus(caseId: String) async throws -> CaseOpeningStatus {
+        let flow = try await database.stores.flows.load(caseId, as: SupportCaseOpeningFlow.self, in: .codeSent,
+                                                        now: clock.now())
+        guard let identifier = flow.identifier else { throw KeywardError.caseNotFound }
+        let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
+        return CaseOpeningStatus(caseId: flow.id, identifier: identifier,
+                                 resendAvailableAt: codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt))
+    }
+
+    /// Sends a new code for the opening `caseId`, within the same limits as the first; for an
+    /// identifier no account has, nothing is delivered and the answer is the same.
+    public func resendOpeningCode(caseId: String, origin: RequestOrigin) async throws -> CaseOpeningStarted {
+        let flow = try await database.stores.flows.load(caseId, as: SupportCaseOpeningFlow.self, in: .codeSent,
+                                                        now: clock.now())
+        guard let identifier = flow.identifier else { throw KeywardError.caseNotFound }
+        try await codes.checkSendLimits(to: identifier, accountId: flow.accountId, origin: origin, in: database)
+        return try await database.transaction { stores in
+            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .confirmation, origin: origin,
+                                                in: stores, deliver: flow.accountId != nil)
+            return CaseOpeningStarted(caseId: flow.id, channel: identifier.channel, resendAvailableAt: resendAt)
         }
     }
 
