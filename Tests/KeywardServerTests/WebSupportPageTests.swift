@@ -77,6 +77,12 @@ import Testing
 
             let signedIn = try await api.call(.get, path, headers: [.cookie: "__Host-keyward_session=\(session)"])
             #expect(signedIn.status == 200 && signedIn.text.contains(caseId))
+            // Signed in to another account, the case cookie of this browser still opens the case it opened.
+            let (_, other) = try await api.registerAndVerify("other-page@example.com")
+            let both = try await api.call(.get, path, headers: [.cookie: "__Host-keyward_session=\(other); __Host-keyward_case=\(caseToken)"])
+            #expect(both.status == 200 && both.text.contains(caseId))
+            let neither = try await api.call(.get, path, headers: [.cookie: "__Host-keyward_session=\(other)"])
+            #expect(neither.status == 404)
             // The API never reads the case cookie: a page's key is no API credential.
             #expect(try await api.call(.get, "/api/v1\(path)", headers: [.cookie: "__Host-keyward_case=\(caseToken)"]).code
                     == "case.token_required")

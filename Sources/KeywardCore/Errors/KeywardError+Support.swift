@@ -27,7 +27,8 @@ extension KeywardError {
     /// The case cannot go to support before the documents it needs are uploaded.
     public static func caseRequirementsMissing(_ missing: [CaseDocument.Kind]) -> KeywardError {
         KeywardError(code: "case.requirements_missing", status: 422,
-                     details: ["missing": .string(missing.map(\.rawValue).joined(separator: ","))])
+                     details: ["missing": .string(missing.map(\.rawValue).joined(separator: ",")),
+                               "missingText": .string(missing.map(\.description).joined(separator: ", "))])
     }
     /// The upload is neither JPEG, PNG nor PDF, judged by its bytes.
     public static let documentTypeUnsupported = KeywardError(code: "document.type_unsupported", status: 415)

@@ -21,7 +21,7 @@ extension MessageCatalogue {
             detail: "Support has this case already. We will answer by the time shown on the case page; you can still add a message."),
         "case.topic_invalid": Entry(
             title: "Choose what you need help with",
-            detail: "Choose one of the topics offered: restricted account, frozen account, phone lost, email lost, or other."),
+            detail: "Choose one of the topics offered: restricted account, frozen account, phone lost, email lost, or something else (and, when you are signed in, a lost authenticator app)."),
         "case.description_invalid": Entry(
             title: "Tell us what happened",
             detail: "Describe the problem in 1 to 4,000 characters, so that support knows where to start."),
@@ -30,13 +30,13 @@ extension MessageCatalogue {
             detail: "Write a message of 1 to 4,000 characters."),
         "case.unavailable_invalid": Entry(
             title: "Choose what you can no longer use",
-            detail: "Choose among the verification methods your account has: authenticator app (totp), phone (sms) or email."),
+            detail: "Choose among the verification methods your account has: authenticator app (totp), passkey, phone (sms) or email."),
         "case.proof_required": Entry(
             title: "Confirm with what still works",
             detail: "Before the case opens, enter the code we send to a verification method you still have ({channels})."),
         "case.requirements_missing": Entry(
             title: "Documents still needed",
-            detail: "Before support can review the case, upload: {missing}."),
+            detail: "Before support can review the case, upload {missingText}."),
         "document.type_unsupported": Entry(
             title: "File type not accepted",
             detail: "Upload a photo (JPEG or PNG) or a PDF. Other files, whatever their name, are refused."),
@@ -106,6 +106,12 @@ extension MessageCatalogue {
         "notice.case_document_added": Entry(
             title: "File received",
             detail: "Your file was received and stored encrypted. Only support can open it; it is not shown here again."),
+        "notice.case_contact_confirmed": Entry(
+            title: "Confirmed",
+            detail: "Your new contact is confirmed and replaces the old one. Every device was signed out: sign in again with it."),
+        "notice.case_contact_code_sent": Entry(
+            title: "Code sent",
+            detail: "We sent a new code. Enter it below; the earlier one no longer works."),
         "notice.case_submitted": Entry(
             title: "Sent to support",
             detail: "Your case is with support now. We will answer by the time shown below."),

@@ -141,9 +141,13 @@ struct SupportCaseController {
     /// How the request shows it may see the case: a session of the account, else the case token
     /// as `Authorization: Bearer` (the API) or the case cookie (pages).
     static func access(_ request: Request, context: KeywardRequestContext) throws -> CaseAccess {
-        if let session = context.session { return .account(session.accountId) }
-        if let token = SessionMiddleware.token(in: request, cookie: WebCaseCookie.name) { return .token(token) }
-        throw KeywardError.caseTokenRequired
+        let token = SessionMiddleware.token(in: request, cookie: WebCaseCookie.name)
+        switch (context.session, token) {
+        case (let session?, let token?) where token != context.sessionToken: return .accountOrToken(session.accountId, token)
+        case (let session?, _): return .account(session.accountId)
+        case (nil, let token?): return .token(token)
+        case (nil, nil): throw KeywardError.caseTokenRequired
+        }
     }
 }
 

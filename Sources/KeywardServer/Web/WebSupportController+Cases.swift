@@ -9,6 +9,8 @@ extension WebSupportController {
         "message": "notice.case_message_added",
         "document": "notice.case_document_added",
         "submitted": "notice.case_submitted",
+        "contact-confirmed": "notice.case_contact_confirmed",
+        "contact-code-sent": "notice.case_contact_code_sent",
     ]
 
     /// The case page and its forms: a message, a document, sending it to support. Each opens the
@@ -33,6 +35,20 @@ extension WebSupportController {
             try await caseAction(request, context, done: "submitted") { caseId, access in
                 try csrf.verify(request, form: try await request.formFields(limit: context.bodyLimit))
                 _ = try await services.cases.submit(caseId: caseId, access: access, origin: context.origin)
+            }
+        }
+        router.post("support/cases/{caseId}/confirm-contact") { request, context in
+            try await caseAction(request, context, done: "contact-confirmed") { caseId, access in
+                let form = try await request.formFields(limit: context.bodyLimit)
+                try csrf.verify(request, form: form)
+                _ = try await services.desk.confirmContact(caseId: caseId, access: access, code: form["code"] ?? "",
+                                                           origin: context.origin)
+            }
+        }
+        router.post("support/cases/{caseId}/confirm-contact/send-code") { request, context in
+            try await caseAction(request, context, done: "contact-code-sent") { caseId, access in
+                try csrf.verify(request, form: try await request.formFields(limit: context.bodyLimit))
+                _ = try await services.desk.resendContactCode(caseId: caseId, access: access, origin: context.origin)
             }
         }
         router.post("support/cases/{caseId}/documents") { request, context in
@@ -66,8 +82,11 @@ extension WebSupportController {
     private func casePage(caseId: String, request: Request, context: KeywardRequestContext, error: KeywardError?,
                           notice: String?) async throws -> Response {
         let view: CaseView
+        let pending: Identifier?
         do {
-            view = try await services.cases.view(caseId: caseId, access: try SupportCaseController.access(request, context: context))
+            let access = try SupportCaseController.access(request, context: context)
+            view = try await services.cases.view(caseId: caseId, access: access)
+            pending = try await services.desk.pendingContact(caseId: caseId, access: access)
         } catch let failure as KeywardError where failure.code == "case.not_found" || failure.code == "case.token_required" {
             return pages.form("support-case-elsewhere", "Case not available here", request: request, context: context,
                               csrf: csrf, values: [:], error: failure)
@@ -75,6 +94,7 @@ extension WebSupportController {
         var values = Self.caseValues(view, missing: error?.code == "case.requirements_missing",
                                      maxDocumentBytes: services.cases.settings.maxDocumentBytes)
         if let notice { values["notice"] = notice }
+        if let pending { values["contactPending"] = ["destination": pending.masked, "phone": pending.kind == .phone] }
         return pages.form("support-case", "Support case \(caseId)", request: request, context: context, csrf: csrf,
                           values: values, error: error)
     }

@@ -120,6 +120,16 @@ public struct CaseDocument: Sendable, Equatable {
         case selfie
         /// Anything else support asked for.
         case other
+
+        /// What the document is, in words.
+        public var description: String {
+            switch self {
+            case .idFront: "the front of your ID"
+            case .idBack: "the back of your ID"
+            case .selfie: "a selfie holding your ID"
+            case .other: "another document"
+            }
+        }
     }
 
     /// A random id.

@@ -8,6 +8,9 @@ public enum CaseAccess: Sendable {
     case token(String)
     /// A signed-in session of the account.
     case account(String)
+    /// A signed-in session and a case token both came: either may open the case (someone signed in
+    /// to one account who opened a case about another in this browser).
+    case accountOrToken(String, String)
 }
 
 /// The person's side of the support desk: opening a case (from a sign-in's second step, from the
@@ -269,16 +272,14 @@ public struct SupportCaseService: Sendable {
     /// The case, when `access` opens it; `case.not_found` otherwise (also for a token of another case).
     public func authorize(caseId: String, access: CaseAccess) async throws -> SupportCase {
         guard let found = try await database.stores.cases.find(id: caseId) else { throw KeywardError.caseNotFound }
-        switch access {
-        case .token(let token):
-            guard hasher.matches(token, purpose: Self.tokenPurpose, expected: found.tokenHash) else {
-                throw KeywardError.caseNotFound
-            }
-        case .account(let accountId):
-            guard ConstantTime.equals(Array(accountId.utf8), Array(found.accountId.utf8)) else {
-                throw KeywardError.caseNotFound
-            }
+        let opens: Bool = switch access {
+        case .token(let token): hasher.matches(token, purpose: Self.tokenPurpose, expected: found.tokenHash)
+        case .account(let accountId): ConstantTime.equals(Array(accountId.utf8), Array(found.accountId.utf8))
+        case .accountOrToken(let accountId, let token):
+            ConstantTime.equals(Array(accountId.utf8), Array(found.accountId.utf8))
+                || hasher.matches(token, purpose: Self.tokenPurpose, expected: found.tokenHash)
         }
+        guard opens else { throw KeywardError.caseNotFound }
         return found
     }
 

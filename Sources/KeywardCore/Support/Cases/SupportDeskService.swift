@@ -277,7 +277,7 @@ public struct SupportDeskService: Sendable {
 
     /// Sends a new code to the phone number or address support set on the case.
     public func resendContactCode(caseId: String, access: CaseAccess, origin: RequestOrigin) async throws -> Date {
-        let flow = try await pendingContact(caseId: caseId, access: access)
+        let flow = try await pendingContactFlow(caseId: caseId, access: access)
         guard let identifier = flow.identifier else { throw KeywardError.caseNoContactPending }
         try await codes.checkSendLimits(to: identifier, accountId: flow.accountId, origin: origin, in: database)
         return try await database.transaction { stores in
@@ -290,7 +290,7 @@ public struct SupportDeskService: Sendable {
     /// new addresses and every other channel, and resolves the case.
     public func confirmContact(caseId: String, access: CaseAccess, code entered: String,
                                origin: RequestOrigin) async throws -> CaseView {
-        let flow = try await pendingContact(caseId: caseId, access: access)
+        let flow = try await pendingContactFlow(caseId: caseId, access: access)
         guard let identifier = flow.identifier, let accountId = flow.accountId else { throw KeywardError.caseNoContactPending }
         let code = try await codes.check(entered, flow: flow.record, origin: origin, in: database.stores)
         return try await database.transaction { stores in
@@ -318,7 +318,16 @@ public struct SupportDeskService: Sendable {
         }
     }
 
-    private func pendingContact(caseId: String, access: CaseAccess) async throws -> LoadedFlow<SupportContactFlow> {
+    /// The new phone number or address support set on the case that waits for the person's code, if any.
+    public func pendingContact(caseId: String, access: CaseAccess) async throws -> Identifier? {
+        do {
+            return try await pendingContactFlow(caseId: caseId, access: access).identifier
+        } catch let error as KeywardError where error.code == "case.no_contact_pending" {
+            return nil
+        }
+    }
+
+    private func pendingContactFlow(caseId: String, access: CaseAccess) async throws -> LoadedFlow<SupportContactFlow> {
         let supportCase = try await cases.authorize(caseId: caseId, access: access)
         guard !supportCase.status.isClosed,
               let flow = try await database.stores.flows.newest(SupportContactFlow.self, accountId: supportCase.accountId,
