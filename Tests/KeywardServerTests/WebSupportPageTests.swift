@@ -119,3 +119,24 @@ import Testing
         }
     }
 }
+
+/// In strict mode the password-reset code page must not tell a real account's identifier from an
+/// unknown one by whether it can say where the message stands.
+@Suite struct StrictRecoveryPageTests {
+    @Test func theRecoveryCodePageShowsNoDeliveryStatusWhenExistenceIsSecret() async throws {
+        var config = try await LockoutTests.config(.sqlite, ["login.revealAccountExistence": "false"])
+        config.codeResendInterval = 1
+        try await withKeyward(config) { api, _ in
+            _ = try await api.registerAndVerify("real@example.com")
+            api.clock.advance(by: 60)
+            var pages: [String] = []
+            for identifier in ["real@example.com", "ghost@example.com"] {
+                let started = try await api.call(.post, "/api/v1/recovery", json: ["identifier": identifier])
+                let flowId = try #require(started["flowId"] as? String)
+                pages.append(try await api.call(.get, "/recover/\(flowId)").text)
+            }
+            _ = try await api.newestCode(for: "real@example.com")
+            #expect(pages.allSatisfy { !$0.contains("id=\"code-delivery\"") })
+        }
+    }
+}

@@ -166,8 +166,8 @@ public struct RecoveryService: Sendable {
         }
     }
 
-    /// Where the recovery `id` stands, with its resend time and where its newest code's delivery
-    /// stands, for pages. Throws `recovery.not_found`, or `recovery.expired` for one that can no
+    /// Where the recovery `id` stands, with its resend time and, unless accounts' existence is kept
+    /// secret, where its newest code's delivery stands, for pages. Throws `recovery.not_found`, or `recovery.expired` for one that can no
     /// longer finish.
     public func status(flowId: String) async throws -> RecoveryStatus {
         let flow = try await database.stores.flows.find(flowId, as: RecoveryFlow.self)
@@ -175,8 +175,10 @@ public struct RecoveryService: Sendable {
             throw KeywardError.recoveryExpired
         }
         let latest = try await database.stores.codes.latest(flowId: flow.id, purpose: nil)
+        // In strict mode an unknown identifier's code is never queued, so where a message stands
+        // would tell whether an account has the identifier: the page is not told.
         var delivery: OutboxDelivery?
-        if let latest { delivery = try await database.stores.outbox.delivery(id: latest.id) }
+        if let latest, revealAccountExistence { delivery = try await database.stores.outbox.delivery(id: latest.id) }
         return RecoveryStatus(state: flow.state, identifier: flow.identifier,
                               resendAvailableAt: codes.resendAvailableAt(after: latest?.createdAt ?? flow.createdAt),
                               delivery: delivery)
