@@ -25,14 +25,14 @@ public struct StaffCaseDetail: Sendable {
 /// withdrawals held after a reset. A new phone number or email address only takes effect once the
 /// person enters the code sent to it on the case page.
 public struct SupportDeskService: Sendable {
-    private let database: any KeywardDatabase
-    private let cases: SupportCaseService
-    private let codes: OneTimeCodes
-    private let effects: SecurityEffectsApplier
-    private let diagnostics: SignInDiagnostics
-    private let sealer: Sealer
-    private let clock: any KeywardClock
-    private let holds: ChangeHoldSettings
+    let database: any KeywardDatabase
+    let cases: SupportCaseService
+    let codes: OneTimeCodes
+    let effects: SecurityEffectsApplier
+    let diagnostics: SignInDiagnostics
+    let sealer: Sealer
+    let clock: any KeywardClock
+    let holds: ChangeHoldSettings
     /// Whether the dangerous actions need a second person (`support.fourEyes`, default true).
     public let fourEyes: Bool
     /// How long a new phone number or address set by support waits for its code (7 days).
@@ -264,77 +264,13 @@ public struct SupportDeskService: Sendable {
     }
 
     /// Closes the case with `decision` and tells the person.
-    private func decide(_ supportCase: SupportCase, _ status: SupportCase.Status, decision: String,
+    func decide(_ supportCase: SupportCase, _ status: SupportCase.Status, decision: String,
                         in stores: any KeywardStores) async throws {
         let now = clock.now()
         guard try await stores.cases.transition(id: supportCase.id, from: [.open, .inReview, .waitingForPerson], to: status,
                                                 at: now, respondBy: nil, closedAt: now, decision: decision)
         else { throw KeywardError.caseClosed }
         try await cases.notify(status == .resolved ? .resolved : .rejected, supportCase, in: stores)
-    }
-
-    // MARK: The person confirms a new phone number or address
-
-    /// Sends a new code to the phone number or address support set on the case.
-    public func resendContactCode(caseId: String, access: CaseAccess, origin: RequestOrigin) async throws -> Date {
-        let flow = try await pendingContactFlow(caseId: caseId, access: access)
-        guard let identifier = flow.identifier else { throw KeywardError.caseNoContactPending }
-        try await codes.checkSendLimits(to: identifier, accountId: flow.accountId, origin: origin, in: database)
-        return try await database.transaction { stores in
-            try await codes.send(for: flow.record, to: identifier, reason: .newContact, origin: origin, in: stores)
-        }
-    }
-
-    /// Binds the phone number or address support set on the case once the person enters the code
-    /// sent to it, in place of the old one; ends every session, holds withdrawals, tells the old and
-    /// new addresses and every other channel, and resolves the case.
-    public func confirmContact(caseId: String, access: CaseAccess, code entered: String,
-                               origin: RequestOrigin) async throws -> CaseView {
-        let flow = try await pendingContactFlow(caseId: caseId, access: access)
-        guard let identifier = flow.identifier, let accountId = flow.accountId else { throw KeywardError.caseNoContactPending }
-        let code = try await codes.check(entered, flow: flow.record, origin: origin, in: database.stores)
-        return try await database.transaction { stores in
-            let now = clock.now()
-            try await codes.consume(code, in: stores)
-            try await stores.flows.advance(flow, from: .codeSent, to: .completed, at: now)
-            guard let supportCase = try await stores.cases.find(id: caseId),
-                  let action = try await stores.cases.action(id: flow.context.actionId)
-            else { throw KeywardError.caseNotFound }
-            let old = try await stores.accounts.identifiers(accountId: accountId)
-                .first { $0.identifier.kind == identifier.kind }?.identifier
-            guard try await stores.accounts.bindIdentifier(identifier, accountId: accountId, replacing: old, at: now) else {
-                throw KeywardError.identifierTaken
-            }
-            var details = ["caseId": caseId, "actionId": action.id, "staffId": action.proposedBy, "bySupport": "true",
-                           "replaced": old == nil ? "false" : "true"]
-            if let approvedBy = action.approvedBy { details["approvedBy"] = approvedBy }
-            let change: SecurityChange = identifier.kind == .phone ? .phoneChangedBySupport : .emailChangedBySupport
-            _ = try await effects.apply(SecurityEffects(
-                event: identifier.kind == .phone ? .phoneChanged : .emailChanged, details: details, revocation: .all,
-                liftsLocks: true, hold: (change.rawValue, holds.afterSupportReset), notice: .change(change),
-                alsoTell: old.map { [$0] } ?? []), accountId: accountId, origin: origin, in: stores)
-            try await decide(supportCase, .resolved, decision: Self.decision(action), in: stores)
-            return try await cases.view(of: try await stores.cases.find(id: caseId) ?? supportCase, in: stores)
-        }
-    }
-
-    /// The new phone number or address support set on the case that waits for the person's code, if any.
-    public func pendingContact(caseId: String, access: CaseAccess) async throws -> Identifier? {
-        do {
-            return try await pendingContactFlow(caseId: caseId, access: access).identifier
-        } catch let error as KeywardError where error.code == "case.no_contact_pending" {
-            return nil
-        }
-    }
-
-    private func pendingContactFlow(caseId: String, access: CaseAccess) async throws -> LoadedFlow<SupportContactFlow> {
-        let supportCase = try await cases.authorize(caseId: caseId, access: access)
-        guard !supportCase.status.isClosed,
-              let flow = try await database.stores.flows.newest(SupportContactFlow.self, accountId: supportCase.accountId,
-                                                                in: .codeSent),
-              flow.context.caseId == caseId, flow.expiresAt > clock.now()
-        else { throw KeywardError.caseNoContactPending }
-        return flow
     }
 
     // MARK: Words
