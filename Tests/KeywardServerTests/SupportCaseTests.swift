@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import KeywardCore
 import KeywardCrypto
 import KeywardServer
@@ -191,11 +192,27 @@ import Testing
             let opened = try await api.call(.post, "/api/v1/support/cases", json: ["topic": "other", "description": "Files"],
                                             token: token)
             let caseId = try #require(opened["caseId"] as? String), caseToken = try #require(opened["caseToken"] as? String)
-            // 20 MiB, declared up front: refused before it is read.
-            var huge = TestAPI.jpeg()
-            huge.insert(contentsOf: [UInt8](repeating: 0x41, count: 20 << 20), at: 6)
-            let tooLarge = try await api.upload(caseId: caseId, token: caseToken, type: "id_front", file: huge)
-            #expect(tooLarge.status == 413 && tooLarge.code == "document.too_large" && tooLarge["limit"] as? Int == 65536)
+            // 20 MiB, declared up front: answered once the head has come, before the rest is sent.
+            let port = try #require(api.client.port)
+            let path = "/api/v1/support/cases/\(caseId)/documents"
+            let boundary = "raw-upload-boundary"
+            let partHead = "--\(boundary)\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nid_front\r\n"
+                + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jpg\"\r\n\r\n"
+            let declared = try RawConnection(port: port)
+            declared.send("POST \(path) HTTP/1.1\r\nHost: keyward.test\r\nAuthorization: Bearer \(caseToken)\r\n"
+                          + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(20 << 20)\r\n\r\n"
+                          + partHead + String(repeating: "A", count: 4096))
+            let (answer, _) = try await declared.read(for: .seconds(5), until: "}")
+            #expect(answer.hasPrefix("HTTP/1.1 413") && answer.contains("\"document.too_large\"") && answer.contains("\"limit\":65536"))
+            // Chunked, with no length up front: refused as the file grows past the limit, before the body ends.
+            let chunked = try RawConnection(port: port)
+            chunked.send("POST \(path) HTTP/1.1\r\nHost: keyward.test\r\nAuthorization: Bearer \(caseToken)\r\n"
+                         + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let piece = String(repeating: "B", count: 16384)
+            chunked.send(String(partHead.utf8.count, radix: 16) + "\r\n" + partHead + "\r\n")
+            for _ in 0..<16 { chunked.send("4000\r\n" + piece + "\r\n") }
+            let (refusal, _) = try await chunked.read(for: .seconds(5), until: "}")
+            #expect(refusal.hasPrefix("HTTP/1.1 413") && refusal.contains("\"document.too_large\""))
             // Just past the limit, inside a body small enough to be read: refused as the file grows.
             var over = TestAPI.jpeg()
             over.insert(contentsOf: [UInt8](repeating: 0x42, count: 65536), at: 6)
