@@ -13,6 +13,11 @@
   one client address (127.0.0.1), so this one runs with the per-address and per-destination code
   limits and the sign-in limits relaxed (``RELAXED_LIMITS``); tests that provoke ``rate_limited``
   start servers of their own. It accepts the operator API key ``OPERATOR_KEY``.
+* ``served_document`` and ``contract`` (session): the OpenAPI document the main server serves,
+  and the one ``openapi_contract.Contract`` every test module checks answers with. It records
+  what was seen across the whole session; the coverage test at the end of
+  ``test_openapi_contract.py`` reads it, so that module runs after every other module of the
+  folder (``pytest_collection_modifyitems``): run the folder as a whole for coverage.
 
 Nothing here skips: a missing binary fails the run.
 """
@@ -31,6 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
+from openapi_contract import Contract
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_BINARY = REPO / ".build" / "debug" / "keyward"
@@ -40,6 +48,9 @@ MAILBOX_TIMEOUT = 5.0
 
 # Seconds between two codes to one destination on the main test server.
 RESEND_INTERVAL = 1
+
+# The module whose last test checks that every documented answer was seen: it runs last.
+COVERAGE_MODULE = "test_openapi_contract.py"
 
 # The operator API key of the main test server.
 OPERATOR_KEY = "contract-operator-key-3f9a1c"
@@ -226,3 +237,26 @@ def server(start_server) -> Server:
         KEYWARD_OPERATOR_API_KEYS=OPERATOR_KEY,
         **RELAXED_LIMITS,
     )
+
+
+@pytest.fixture(scope="session")
+def served_document(server) -> Reply:
+    reply = server.request("GET", "/api/openapi.yaml")
+    assert reply.status == 200, f"GET /api/openapi.yaml answered {reply.status}"
+    return reply
+
+
+@pytest.fixture(scope="session")
+def contract(served_document) -> Contract:
+    """The served document, validated as OpenAPI 3.1; one for the session, recording every answer checked."""
+    document = yaml.safe_load(served_document.body)
+    OpenAPIV31SpecValidator(document).validate()
+    contract = Contract(document)
+    contract.check(("GET", "/api/openapi.yaml"), served_document, expect=200)
+    return contract
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Runs the tests of ``COVERAGE_MODULE`` after those of every other module (each module's tests
+    keep their order), since its last test checks what the whole session saw."""
+    items.sort(key=lambda item: item.path.name == COVERAGE_MODULE)
