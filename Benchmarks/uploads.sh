@@ -5,7 +5,8 @@
 #   - the server's resident memory (VmRSS) and its peak (VmHWM) after start-up, after the accepted
 #     uploads, and after refused 20 MiB uploads sent with chunked transfer encoding (no length up
 #     front, so the server must count as the body streams in and stop at the limit);
-#   - how much of each refused body the server read before it answered 413.
+#   - how much of each refused body the client had sent (the server answers 413 once the file
+#     passes the limit, then reads and drops the rest without keeping it).
 # A refused upload that were held whole would raise the peak by its 20 MiB each time it ran in
 # parallel with another; the figures show whether it did.
 #
@@ -108,6 +109,6 @@ for _ in range(refused):
     read_before_answer.append(sent)
     connection.close()
 print(f"refused 20 MiB chunked: answered {status}; the client had sent {min(read_before_answer) // 1024}–"
-      f"{max(read_before_answer) // 1024} KiB when the server stopped reading")
+      f"{max(read_before_answer) // 1024} KiB (the server reads and drops what follows a refusal)")
 print(f"after refused:         RSS {memory()[0]} MiB, peak {memory()[1]} MiB")
 PY

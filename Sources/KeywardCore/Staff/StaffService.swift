@@ -167,7 +167,7 @@ public struct StaffService: Sendable {
         let member = try await stores.staff.find(email: email)
         guard let member, member.status == .active, let stored = member.passwordHash else {
             try await passwords.verifyDummy(password)
-            try await recordFailure(member?.id, reason: member == nil ? "unknown" : member!.status.rawValue, origin: origin)
+            try await recordFailure(member?.id, reason: member?.status.rawValue ?? "unknown", origin: origin)
             throw KeywardError.staffCredentialsInvalid
         }
         guard case .match = try await passwords.verify(password, against: stored) else {
