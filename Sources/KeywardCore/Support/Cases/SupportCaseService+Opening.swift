@@ -57,7 +57,7 @@ extension SupportCaseService {
         let factors = try await AccountFactors.load(accountId: flow.accountId ?? "", in: database.stores)
         guard let destination = factors.destination(for: channel) else { throw KeywardError.secondFactorMethodUnavailable }
         let next = try await credentials.method(SecondFactorMethod(channel: channel)).send(
-            CredentialAttempt(flow: flow.record, factors: factors, origin: origin), reason: .confirmation, in: database)
+            CredentialAttempt(flow: flow.record, factors: factors, origin: origin), reason: .supportCase, in: database)
         return (destination.masked, next)
     }
 
@@ -75,6 +75,7 @@ extension SupportCaseService {
         let text = try Self.checkedText(description, error: .caseDescriptionInvalid)
         let factors = try await AccountFactors.load(accountId: accountId, in: database.stores)
         let plan = try unavailablePlan(raw, factors: factors)
+        try await ensureUnderDailyLimit(accountId: accountId, origin: origin)
         var proofs: [SupportCase.Proof] = [.password]
         var proof: CredentialProof?
         if !plan.remaining.isEmpty {
@@ -122,7 +123,7 @@ extension SupportCaseService {
                 SupportCaseOpeningFlow.self, id: SecureRandom.uuid(), state: .codeSent, accountId: account?.id,
                 identifier: identifier, at: now, lifetime: openingLifetime,
                 context: SupportCaseOpeningFlow.Context(topic: topic, description: text))
-            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .confirmation, origin: origin,
+            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .supportCase, origin: origin,
                                                 in: stores, deliver: account != nil)
             return CaseOpeningStarted(caseId: flow.id, channel: identifier.channel, resendAvailableAt: resendAt)
         }
@@ -137,6 +138,7 @@ extension SupportCaseService {
         guard let accountId = flow.accountId, let identifier = flow.identifier else {
             throw KeywardError.codeInvalid(attemptsRemaining: 0)  // never reached: no code was delivered
         }
+        try await ensureUnderDailyLimit(accountId: accountId, origin: origin)
         return try await database.transaction { stores in
             try await codes.consume(code, in: stores)
             try await stores.flows.advance(flow, from: .codeSent, to: .completed, at: clock.now())
@@ -168,7 +170,7 @@ extension SupportCaseService {
         guard let identifier = flow.identifier else { throw KeywardError.caseNotFound }
         try await codes.checkSendLimits(to: identifier, accountId: flow.accountId, origin: origin, in: database)
         return try await database.transaction { stores in
-            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .confirmation, origin: origin,
+            let resendAt = try await codes.send(for: flow.record, to: identifier, reason: .supportCase, origin: origin,
                                                 in: stores, deliver: flow.accountId != nil)
             return CaseOpeningStarted(caseId: flow.id, channel: identifier.channel, resendAvailableAt: resendAt)
         }

@@ -66,10 +66,23 @@ public struct SupportCaseService: Sendable {
                      origin: RequestOrigin) async throws -> OpenedCase {
         guard let topic = SupportCase.Topic(rawValue: rawTopic) else { throw KeywardError.caseTopicInvalid }
         let text = try Self.checkedText(description, error: .caseDescriptionInvalid)
+        try await ensureUnderDailyLimit(accountId: session.accountId, origin: origin)
         return try await database.transaction { stores in
             try await open(accountId: session.accountId, topic: topic, description: text, proofs: [.session],
                            unavailable: [], origin: origin, in: stores)
         }
+    }
+
+    /// Refuses, and records the refusal, when the account has opened its cases for the day. Runs
+    /// before anything the opening would change, so a refused opening leaves no trace but the audit.
+    func ensureUnderDailyLimit(accountId: String, origin: RequestOrigin) async throws {
+        let now = clock.now()
+        guard try await database.stores.cases.count(accountId: accountId, since: now.addingTimeInterval(-86400))
+            >= settings.casesPerAccountPerDay else { return }
+        try await database.stores.audit.record(AuditEvent(
+            kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: now,
+            details: ["action": "support_case.open"]))
+        throw KeywardError.rateLimited(retryAfter: 3600)
     }
 
     /// Stores a new case with a fresh token, within the account's daily limit, and tells the owner.
@@ -77,11 +90,9 @@ public struct SupportCaseService: Sendable {
                       proofs: [SupportCase.Proof], unavailable: [String], origin: RequestOrigin,
                       in stores: any KeywardStores) async throws -> OpenedCase {
         let now = clock.now()
+        // Checked again here for two openings racing past ``ensureUnderDailyLimit(accountId:origin:)``.
         if try await stores.cases.count(accountId: accountId, since: now.addingTimeInterval(-86400))
             >= settings.casesPerAccountPerDay {
-            try await stores.audit.record(AuditEvent(
-                kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: now,
-                details: ["action": "support_case.open"]))
             throw KeywardError.rateLimited(retryAfter: 3600)
         }
         let token = SecureRandom.token()
