@@ -25,11 +25,11 @@ extension Request {
         do {
             return try JSONDecoder().decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch DecodingError.keyNotFound(let key, let context) {
-            throw KeywardError.requestInvalidField((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))
+            throw KeywardError.requestInvalidField(Self.fieldPath(context.codingPath + [key]))
         } catch DecodingError.typeMismatch(_, let context) where !context.codingPath.isEmpty {
-            throw KeywardError.requestInvalidField(context.codingPath.map(\.stringValue).joined(separator: "."))
+            throw KeywardError.requestInvalidField(Self.fieldPath(context.codingPath))
         } catch DecodingError.valueNotFound(_, let context) where !context.codingPath.isEmpty {
-            throw KeywardError.requestInvalidField(context.codingPath.map(\.stringValue).joined(separator: "."))
+            throw KeywardError.requestInvalidField(Self.fieldPath(context.codingPath))
         } catch {
             throw KeywardError.requestMalformed
         }
@@ -37,6 +37,18 @@ extension Request {
 }
 
 extension Request {
+    /// A decoding path as the field a client sent: object keys joined by dots, list positions in
+    /// brackets (`unavailable[0]`, `items[2].name`).
+    static func fieldPath(_ path: [any CodingKey]) -> String {
+        path.reduce(into: "") { field, key in
+            if let index = key.intValue {
+                field += "[\(index)]"
+            } else {
+                field += field.isEmpty ? key.stringValue : "." + key.stringValue
+            }
+        }
+    }
+
     /// Whether a `Content-Type` value names JSON: `application/json` or `application/…+json`,
     /// with any parameters.
     static func isJSON(mediaType value: String) -> Bool {
