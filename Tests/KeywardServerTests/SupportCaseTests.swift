@@ -45,12 +45,16 @@ import Testing
                     == "case.unavailable_invalid")
             #expect(try await api.call(.post, unavailable, json: ["unavailable": ["totp"], "description": "  "]).code
                     == "case.description_invalid")
+            #expect(try await api.call(.post, unavailable, json: ["unavailable": [1], "description": "x"])["field"] as? String
+                    == "unavailable[0]")
 
             let known = try await api.knownCodes(to: "lost@example.com")
             clock.advance(by: 60)
             let sent = try await api.call(.post, "\(unavailable)/send-code", json: ["channel": "email"])
             #expect(sent.status == 202 && sent["destination"] as? String == "l•••t@example.com")
             let code = try await api.newestCode(for: "lost@example.com", excluding: known)
+            let proofMessage = try #require(try await message(api, to: "lost@example.com", subject: "security code"))
+            #expect((proofMessage["body"] as? String)?.contains("open a support request") == true)
             let wrong = try await api.call(.post, unavailable,
                                            json: body.merging(["method": "email_code", "code": code == "000000" ? "111111" : "000000"]) { $1 })
             #expect(wrong.status == 422 && wrong.code == "code.invalid")
@@ -143,6 +147,8 @@ import Testing
             #expect(wrongReal["attemptsRemaining"] as? Int == wrongFake["attemptsRemaining"] as? Int)
 
             let code = try await api.newestCode(for: "owner@example.com", excluding: known)
+            let codeMessage = try #require(try await message(api, to: "owner@example.com", subject: "security code"))
+            #expect((codeMessage["body"] as? String)?.contains("someone is trying to contact support in your name") == true)
             let opened = try await api.call(.post, "/api/v1/support/cases/\(realId)/verify", json: ["code": code])
             #expect(opened.status == 200 && opened["caseId"] as? String == realId && opened["status"] as? String == "open")
             #expect(opened["topic"] as? String == "phone_lost" && opened["caseToken"] is String)

@@ -97,9 +97,13 @@ extension MessageComposer {
     /// new phone number or email address.
     func securityCodeMessage(code: String, reason: CodeReason, channel: DeliveryChannel, validMinutes: Int) -> Composed {
         let purpose: String
+        var warning = "If you did not ask for it, someone may know your password: change it now."
         switch reason {
         case .signIn: purpose = "sign in to your \(platformName) account"
         case .newContact: purpose = "add this address to your \(platformName) account"
+        case .supportCase:
+            purpose = "open a support request for your \(platformName) account"
+            warning = "If you did not ask for it, someone is trying to contact support in your name: ignore this message; no request opens without the code."
         default: purpose = "confirm a change to the security settings of your \(platformName) account"
         }
         switch channel {
@@ -109,7 +113,7 @@ extension MessageComposer {
                 body: """
                 Your security code is \(code). Enter it to \(purpose). It works for \(validMinutes) minutes and only once.
 
-                If you did not ask for it, someone may know your password: change it now. \(platformName) staff will never ask you for this code.
+                \(warning) \(platformName) staff will never ask you for this code.
                 """)
         case .sms:
             return Composed(

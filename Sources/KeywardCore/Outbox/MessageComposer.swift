@@ -12,6 +12,8 @@ public struct MessageComposer: Sendable {
         case confirmation
         /// Proving control of a new phone number or email address.
         case newContact = "new_contact"
+        /// Proving a phone or email address to open a support case for the account.
+        case supportCase = "support_case"
     }
 
     /// The subject and text of one message.
@@ -67,7 +69,7 @@ public struct MessageComposer: Sendable {
             return Composed(
                 subject: "\(platformName) password reset code",
                 body: "\(platformName): password reset code \(code). Valid \(validMinutes) min. Not you? Ignore this; never share the code.")
-        case (.signIn, _), (.confirmation, _), (.newContact, _):
+        case (.signIn, _), (.confirmation, _), (.newContact, _), (.supportCase, _):
             return securityCodeMessage(code: code, reason: reason, channel: identifier.channel, validMinutes: validMinutes)
         }
     }
