@@ -7,20 +7,11 @@ import KeywardTestSupport
 import Testing
 
 @Suite struct RecoveryAPITests {
-    /// Waits for a message to `destination` whose subject contains `subject`.
     /// The newest message to `destination` whose subject contains `subject` (and whose body
     /// contains `body`, when given), waiting for the outbox to deliver it.
     static func message(_ api: TestAPI, to destination: String, subject: String,
                         body: String? = nil) async throws -> [String: Any] {
-        for _ in 0..<250 {
-            if let found = try await api.messages(to: destination).first(where: { message in
-                (message["subject"] as? String)?.contains(subject) == true
-                    && body.map { (message["body"] as? String)?.contains($0) == true } ?? true
-            }) {
-                return found
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        if let found = try await api.message(to: destination, subject: subject, body: body) { return found }
         throw TestFailure("no message about \(subject) reached \(destination)")
     }
 

@@ -7,17 +7,6 @@ import KeywardTestSupport
 import Testing
 
 @Suite struct RecoveryCodeTests {
-    /// The newest message to `destination` whose body contains `text`, waiting for the outbox (at most 5 s).
-    private func message(_ api: TestAPI, to destination: String, containing text: String) async throws -> [String: Any]? {
-        for _ in 0..<250 {
-            if let found = try await api.messages(to: destination).first(where: { ($0["body"] as? String)?.contains(text) == true }) {
-                return found
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
-    }
-
     /// Makes a set for the signed-in account (re-authenticating first) and returns the codes.
     private func makeCodes(_ api: TestAPI, token: String, destination: String, totpSecret: String? = nil) async throws -> [String] {
         _ = try await api.reauthenticate(token: token, destination: destination, totpSecret: totpSecret)
@@ -49,7 +38,7 @@ import Testing
             let typed = codes[0].lowercased().replacingOccurrences(of: "-", with: " ")
             let used = try await api.call(.post, "/api/v1/login/\(flowId)/verify", json: ["method": "recovery_code", "code": typed])
             #expect(used.status == 200)
-            #expect(try await message(api, to: "backup@example.com", containing: "9 unused recovery codes remain") != nil)
+            #expect(try await api.message(to: "backup@example.com", body: "9 unused recovery codes remain") != nil)
 
             let again = try #require(try await api.login("backup@example.com")["flowId"] as? String)
             let reused = try await api.call(.post, "/api/v1/login/\(again)/verify", json: ["method": "recovery_code", "code": codes[0]])
@@ -108,8 +97,8 @@ import Testing
                                                json: ["method": "recovery_code", "code": code])
                 #expect(reply.status == 200, "code \(index)")
             }
-            #expect(try await message(api, to: "renew@example.com",
-                                      containing: "That was your last one: make new recovery codes") != nil)
+            #expect(try await api.message(to: "renew@example.com",
+                                      body: "That was your last one: make new recovery codes") != nil)
             let login = try await api.login("renew@example.com")
             #expect(login["methods"] as? [String] == ["email_code"])
             #expect(try await api.call(.get, "/api/v1/account/security", token: token)["recoveryCodesRemaining"] as? Int == 0)

@@ -19,17 +19,6 @@ import Testing
         return try await api.bindAuthenticator(token: token)
     }
 
-    /// The newest message to `destination` whose subject contains `text`, waiting for the outbox.
-    private func message(_ api: TestAPI, to destination: String, subject text: String) async throws -> [String: Any]? {
-        for _ in 0..<250 {
-            if let found = try await api.messages(to: destination).first(where: { ($0["subject"] as? String)?.contains(text) == true }) {
-                return found
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
-    }
-
     @Test(arguments: TestDatabases.kinds)
     func aLostAuthenticatorOpensACaseFromTheSecondStepWithTheEmailCodeAndGoesToReviewWithAnIDAndASelfie(kind: SQLDialectKind) async throws {
         let clock = TestClock()
@@ -53,7 +42,7 @@ import Testing
             let sent = try await api.call(.post, "\(unavailable)/send-code", json: ["channel": "email"])
             #expect(sent.status == 202 && sent["destination"] as? String == "l•••t@example.com")
             let code = try await api.newestCode(for: "lost@example.com", excluding: known)
-            let proofMessage = try #require(try await message(api, to: "lost@example.com", subject: "security code"))
+            let proofMessage = try #require(try await api.message(to: "lost@example.com", subject: "security code"))
             #expect((proofMessage["body"] as? String)?.contains("open a support request") == true)
             let wrong = try await api.call(.post, unavailable,
                                            json: body.merging(["method": "email_code", "code": code == "000000" ? "111111" : "000000"]) { $1 })
@@ -74,7 +63,7 @@ import Testing
             // The sign-in is over: it opened the case instead.
             #expect(try await api.call(.post, unavailable, json: body.merging(["method": "email_code", "code": code]) { $1 }).status == 410)
 
-            let notice = try #require(try await message(api, to: "lost@example.com", subject: "support case"))
+            let notice = try #require(try await api.message(to: "lost@example.com", subject: "support case"))
             let text = "\(notice["subject"] ?? "") \(notice["body"] ?? "")"
             #expect(text.contains(caseId) && !text.contains(caseToken))
             let events = try await services.database.stores.audit.recent(accountId: try #require(
@@ -147,7 +136,7 @@ import Testing
             #expect(wrongReal["attemptsRemaining"] as? Int == wrongFake["attemptsRemaining"] as? Int)
 
             let code = try await api.newestCode(for: "owner@example.com", excluding: known)
-            let codeMessage = try #require(try await message(api, to: "owner@example.com", subject: "security code"))
+            let codeMessage = try #require(try await api.message(to: "owner@example.com", subject: "security code"))
             #expect((codeMessage["body"] as? String)?.contains("someone is trying to contact support in your name") == true)
             let opened = try await api.call(.post, "/api/v1/support/cases/\(realId)/verify", json: ["code": code])
             #expect(opened.status == 200 && opened["caseId"] as? String == realId && opened["status"] as? String == "open")

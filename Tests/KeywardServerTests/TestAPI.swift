@@ -79,6 +79,21 @@ struct TestAPI {
     }
 
     /// Registers and returns the registration id.
+    /// The newest message to `destination` whose subject contains `subject` and whose body contains
+    /// `body` (each when given), waiting for the outbox to deliver it (at most 5 s); `nil` if none came.
+    func message(to destination: String, subject: String? = nil, body: String? = nil) async throws -> [String: Any]? {
+        for _ in 0..<250 {
+            if let found = try await messages(to: destination).first(where: { message in
+                subject.map { (message["subject"] as? String)?.contains($0) == true } ?? true
+                    && body.map { (message["body"] as? String)?.contains($0) == true } ?? true
+            }) {
+                return found
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     func register(_ identifier: String, password: String = "Tr4velling-Lynx") async throws -> String {
         let reply = try await call(.post, "/api/v1/registrations", json: ["identifier": identifier, "password": password])
         guard reply.status == 201, let id = reply["registrationId"] as? String else {
