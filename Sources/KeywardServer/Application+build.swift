@@ -40,6 +40,8 @@ public struct KeywardServices: Sendable {
     public let desk: SupportDeskService
     /// Support staff and their sessions.
     public let staff: StaffService
+    /// Restrictions and freezes of accounts.
+    public let restrictions: AccountRestrictions
     /// The configuration in force.
     public let config: KeywardConfig
     /// The clock every service reads.
@@ -179,6 +181,7 @@ private func assemble(
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
                                    settings: settings, contacts: contacts, passkeys: passkeys, passkeySignIns: passkeySignIns,
                                    accounts: AccountActivityService(database: database, clock: clock), cases: cases, desk: desk, staff: staff,
+                                   restrictions: AccountRestrictions(database: database, effects: effects, clock: clock),
                                    config: config, clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)
@@ -202,6 +205,7 @@ private func assemble(
     SignInController(signIns: signIns, passkeySignIns: passkeySignIns, sessions: sessions).addRoutes(to: api)
     RecoveryController(recoveries: recoveries).addRoutes(to: api)
     AccountController(accounts: services.accounts, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
+    RestrictionController(restrictions: services.restrictions, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
     SecurityController(reauthentication: reauthentication, settings: settings).addRoutes(to: api)
     PasskeyController(passkeys: passkeys).addRoutes(to: api)
     ContactChangeController(contacts: contacts).addRoutes(to: api)
@@ -214,6 +218,7 @@ private func assemble(
     WebRecoveryController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     StaffConsoleController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSupportController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+    WebFreezeController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
 
     // Email goes to the mail server when one is configured; any channel without delivery goes to
     // the development mailbox when it is on, and otherwise waits in the outbox.

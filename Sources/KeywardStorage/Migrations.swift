@@ -344,5 +344,5 @@ enum Migrations {
             "CREATE INDEX support_case_actions_case ON support_case_actions (case_id, created_at)",
             "CREATE INDEX support_case_actions_status ON support_case_actions (status, created_at)",
         ]),
-    ]
+    ] + risk
 }

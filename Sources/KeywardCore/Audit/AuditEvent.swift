@@ -50,6 +50,14 @@ public struct AuditEvent: Sendable, Equatable {
         public static let passkeyRemoved = Kind(rawValue: "passkey.removed")
         /// A passkey answered with a counter that went backwards: it may have been copied.
         public static let passkeyCloneSuspected = Kind(rawValue: "passkey.clone_suspected")
+        /// Risk control or an operator restricted the account.
+        public static let accountRestricted = Kind(rawValue: "account.restricted")
+        /// A restriction of the account was lifted.
+        public static let accountUnrestricted = Kind(rawValue: "account.unrestricted")
+        /// The owner froze the account.
+        public static let accountFrozen = Kind(rawValue: "account.frozen")
+        /// Support unfroze the account.
+        public static let accountUnfrozen = Kind(rawValue: "account.unfrozen")
         /// Support looked up why the account's owner cannot sign in.
         public static let supportDiagnosed = Kind(rawValue: "support.diagnosed")
         /// A support case was opened for the account.

@@ -20,6 +20,8 @@ public struct SecurityEffects: Sendable {
         case change(SecurityChange)
         /// "Your password was reset", with how to act if it was not them.
         case passwordReset
+        /// "Your account was restricted / frozen", or that it no longer is.
+        case restriction(AccountRestriction.Kind, lifted: Bool)
     }
 
     /// The audit event that records the change.
@@ -95,7 +97,7 @@ public struct SecurityEffectsApplier: Sendable {
             try await stores.holds.place(hold)
             try await stores.audit.record(AuditEvent(
                 kind: .holdPlaced, outcome: .success, accountId: accountId, origin: origin, at: now,
-                details: ["kind": hold.kind, "reason": hold.reason, "until": ISO8601.string(hold.until)]))
+                details: ["kind": hold.kind, "reason": hold.reason, "until": ISO8601.string(now.addingTimeInterval(plan.duration))]))
             holds.append(hold)
         }
         if let notice = effects.notice {
@@ -106,6 +108,8 @@ public struct SecurityEffectsApplier: Sendable {
                     queue.composer.securityChangeNotice(change, at: now, ip: origin.ip, holdUntil: holdUntil, to: identifier)
                 case .passwordReset:
                     queue.composer.passwordResetNotice(at: now, ip: origin.ip, holdUntil: holdUntil, to: identifier)
+                case .restriction(let kind, let lifted):
+                    queue.composer.restrictionNotice(kind, lifted: lifted, at: now, to: identifier)
                 }
             }
         }

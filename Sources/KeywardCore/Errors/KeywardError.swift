@@ -195,6 +195,17 @@ extension KeywardError {
                                "retryAfter": .int(max(1, Int(until.timeIntervalSince(now).rounded(.up))))])
     }
 
+    /// The account is restricted by risk control or an operator; sign-in waits for support's review.
+    public static func accountRestricted(reason: AccountRestriction.Reason) -> KeywardError {
+        KeywardError(code: "account.restricted", status: 403, details: ["reason": .string(reason.rawValue)])
+    }
+
+    /// The account's owner froze it; only support unfreezes it.
+    public static let accountFrozen = KeywardError(code: "account.frozen", status: 403)
+
+    /// The account has no restriction of that kind in force.
+    public static let restrictionNotFound = KeywardError(code: "restriction.not_found", status: 404)
+
     /// A rate limit was exceeded; retry after `seconds`.
     public static func rateLimited(retryAfter seconds: Int) -> KeywardError {
         KeywardError(code: "rate_limited", status: 429, details: ["retryAfter": .int(seconds)])

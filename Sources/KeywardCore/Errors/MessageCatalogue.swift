@@ -11,6 +11,8 @@ public struct MessageCatalogue: Sendable {
         public let title: String
         /// What happened and what to do next.
         public let detail: String
+        /// The words of a link to the way out, for codes whose way out is a page of its own.
+        public var action: String? = nil
     }
 
     /// The language tag of the catalogue, such as `en`.
@@ -30,6 +32,11 @@ public struct MessageCatalogue: Sendable {
             text = text.replacingOccurrences(of: "{\(name)}", with: value)
         }
         return text
+    }
+
+    /// The words of the link to the way out of `code`, when it has one.
+    public func action(for code: String) -> String? {
+        entries[code]?.action ?? MessageCatalogue.english.entries[code]?.action
     }
 
     /// The sentence for `error`, filled from its details.
@@ -188,5 +195,5 @@ public struct MessageCatalogue: Sendable {
             title: "Something went wrong",
             detail: "The request failed on our side and nothing was changed. Try again in a moment."),
     ].merging(englishSecurity) { first, _ in first }.merging(englishPasskeys) { first, _ in first }
-        .merging(englishSupport) { first, _ in first })
+        .merging(englishSupport) { first, _ in first }.merging(englishRestrictions) { first, _ in first })
 }

@@ -1,7 +1,8 @@
 public import Foundation
 
 /// A restriction the platform's other services honour for a while after a sensitive change — by
-/// default no withdrawals for 24 hours after a password reset, as exchanges do.
+/// default no withdrawals for 24 hours after a password reset, as exchanges do — or, with no end,
+/// while the account is restricted or frozen.
 public struct SecurityHold: Sendable, Equatable {
     /// Well-known kinds; `kind` is an open string so platforms may add their own.
     public static let withdrawal = "withdrawal"
@@ -16,17 +17,25 @@ public struct SecurityHold: Sendable, Equatable {
     public let reason: String
     /// When it began.
     public let placedAt: Date
-    /// When it ends.
-    public let until: Date
+    /// When it ends; `nil` while an ``AccountRestriction`` in force holds it.
+    public let until: Date?
 
     /// A hold record.
-    public init(id: String, accountId: String, kind: String, reason: String, placedAt: Date, until: Date) {
+    public init(id: String, accountId: String, kind: String, reason: String, placedAt: Date, until: Date?) {
         self.id = id
         self.accountId = accountId
         self.kind = kind
         self.reason = reason
         self.placedAt = placedAt
         self.until = until
+    }
+}
+
+extension KeywardStores {
+    /// Every hold on the account at `now`: those placed after changes, ending soonest first, then one
+    /// with no end for each restriction in force.
+    public func holdsInForce(accountId: String, now: Date) async throws -> [SecurityHold] {
+        try await holds.active(accountId: accountId, now: now) + restrictions.active(accountId: accountId).map(\.hold)
     }
 }
 

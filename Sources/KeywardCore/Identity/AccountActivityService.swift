@@ -19,7 +19,7 @@ public struct AccountActivityService: Sendable {
 
     /// The account's holds still in force, ending soonest first.
     public func holds(accountId: String) async throws -> [SecurityHold] {
-        try await database.stores.holds.active(accountId: accountId, now: clock.now())
+        try await database.stores.holdsInForce(accountId: accountId, now: clock.now())
     }
 
     /// The holds of the account `id`, for the platform's other services; throws

@@ -20,6 +20,8 @@ public protocol KeywardStores: Sendable {
     var guesses: any GuessCounterStore { get }
     /// Security holds.
     var holds: any SecurityHoldStore { get }
+    /// Restrictions and freezes of accounts.
+    var restrictions: any AccountRestrictionStore { get }
     /// Devices that signed in before.
     var devices: any KnownDeviceStore { get }
     /// Networks and countries each account has signed in from.

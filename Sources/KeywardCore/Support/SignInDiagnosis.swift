@@ -78,7 +78,8 @@ public struct SignInDiagnostics: Sendable {
         let identifiers = try await stores.accounts.identifiers(accountId: account.id)
         let authenticatorBound = try await stores.authenticators.find(accountId: account.id, state: .active) != nil
         let counters = try await stores.guesses.counters(accountId: account.id)
-        let holds = try await stores.holds.active(accountId: account.id, now: now)
+        let restrictions = try await stores.restrictions.active(accountId: account.id)
+        let holds = try await stores.holds.active(accountId: account.id, now: now) + restrictions.map(\.hold)
         let messages = try await stores.outbox.recent(accountId: account.id, limit: 20)
         let events = try await stores.audit.recent(accountId: account.id, limit: 30)
         let openFlows = try await stores.flows.open(accountId: account.id, now: now)
@@ -92,10 +93,12 @@ public struct SignInDiagnostics: Sendable {
         findings += lockFindings(counters, now: now)
         findings += deliveryFindings(messages)
         findings += eventFindings(events, now: now)
+        findings += restrictions.map(Self.restrictionFinding)
         for hold in holds {
+            guard let until = hold.until else { continue }  // a restriction's, told above
             findings.append(.init(code: "hold.active",
-                                  detail: "\(hold.kind.capitalized) is paused (\(hold.reason)) until \(ISO8601.string(hold.until)) UTC; signing in is not affected.",
-                                  at: hold.until))
+                                  detail: "\(hold.kind.capitalized) is paused (\(hold.reason)) until \(ISO8601.string(until)) UTC; signing in is not affected.",
+                                  at: until))
         }
         if authenticatorBound {
             findings.append(.init(code: "authenticator.required",
@@ -104,6 +107,20 @@ public struct SignInDiagnostics: Sendable {
         return SignInDiagnosis(identifier: identifier, account: account, identifiers: identifiers,
                                authenticatorBound: authenticatorBound, counters: counters, holds: holds,
                                messages: messages, events: events, openFlows: openFlows, findings: findings)
+    }
+
+    private static func restrictionFinding(_ restriction: AccountRestriction) -> SignInDiagnosis.Finding {
+        let note = restriction.note.map { " Note: \($0)" } ?? ""
+        switch restriction.kind {
+        case .restricted:
+            return .init(code: "account.restricted",
+                         detail: "The account is restricted (\(restriction.reason.rawValue), by \(restriction.placedBy)): sign-in is refused after the right password and withdrawals are paused until support lifts it.\(note)",
+                         at: restriction.placedAt)
+        case .frozen:
+            return .init(code: "account.frozen",
+                         detail: "The owner froze the account: nobody can sign in and withdrawals are paused until support unfreezes it after an account_frozen case with identity documents.\(note)",
+                         at: restriction.placedAt)
+        }
     }
 
     private func lockFindings(_ counters: [FailureCounter], now: Date) -> [SignInDiagnosis.Finding] {

@@ -90,11 +90,22 @@ struct RecoveryCompletedJSON: Encodable {
     let holds: [HoldJSON]
 }
 
+/// A hold; `until` is `null` (not absent) for one that lasts while a restriction is in force.
 struct HoldJSON: Encodable {
     let kind: String
     let reason: String
     let placedAt: Date
-    let until: Date
+    let until: Date?
+
+    enum CodingKeys: String, CodingKey { case kind, reason, placedAt, until }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(placedAt, forKey: .placedAt)
+        try container.encode(until, forKey: .until)
+    }
 
     init(_ hold: SecurityHold) {
         kind = hold.kind

@@ -51,6 +51,15 @@ struct PageRenderer: Sendable {
         if !error.violations.isEmpty {
             values["violations"] = error.violations.map { ["code": $0.code, "detail": $0.detail] }
         }
+        if let href = Self.wayOut[error.code], let label = catalogue.action(for: error.code) {
+            values["errorAction"] = ["href": href, "label": label]
+        }
         return values
     }
+
+    /// The page that is the way out of an error, for the errors that have one.
+    static let wayOut = [
+        "account.restricted": "/support?topic=account_restricted",
+        "account.frozen": "/support?topic=account_frozen",
+    ]
 }

@@ -126,7 +126,7 @@ struct WebController {
         let holds = try await services.accounts.holds(accountId: session.accountId)
         let activity = try await services.accounts.activity(accountId: session.accountId, limit: 20)
         let values: [String: Any] = [
-            "holds": holds.map { ["kind": $0.kind, "reason": describeReason($0.reason), "until": ISO8601.string($0.until)] },
+            "holds": holds.map(holdView),
             "hasHolds": !holds.isEmpty,
             "activity": activity.map { event -> [String: Any] in
                 ["what": describeEvent(event), "at": ISO8601.string(event.at), "ip": event.ip ?? "unknown",
@@ -224,6 +224,13 @@ func describeEvent(_ event: AuditEvent) -> String {
 }
 
 /// A person-readable reason for a hold.
+/// A hold as the pages show it; one with no end (a restriction's) has no `until`.
+func holdView(_ hold: SecurityHold) -> [String: String] {
+    var view = ["kind": hold.kind, "reason": describeReason(hold.reason)]
+    view["until"] = hold.until.map(ISO8601.string)
+    return view
+}
+
 func describeReason(_ reason: String) -> String {
     switch reason {
     case "password.reset": return "after a password reset"
@@ -239,6 +246,8 @@ func describeReason(_ reason: String) -> String {
     case SecurityChange.authenticatorResetBySupport.rawValue: return "after support reset your authenticator app"
     case SecurityChange.phoneChangedBySupport.rawValue: return "after support changed your phone number"
     case SecurityChange.emailChangedBySupport.rawValue: return "after support changed your email address"
+    case "account.restricted": return "while the account is restricted"
+    case "account.frozen": return "while the account is frozen"
     default: return reason
     }
 }

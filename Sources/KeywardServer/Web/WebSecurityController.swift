@@ -209,7 +209,7 @@ struct WebSecurityController {
             "signInMethods": security.signInMethods.map { describeMethod($0.method) }.joined(separator: " or "),
             "antiPhishingCodeSet": security.antiPhishingCodeSet,
             "recoveryCodesRemaining": security.policy.recoveryCodesRemaining,
-            "holds": security.holds.map { ["kind": $0.kind, "reason": describeReason($0.reason), "until": ISO8601.string($0.until)] },
+            "holds": security.holds.map(holdView),
             "hasHolds": !security.holds.isEmpty,
             "fresh": security.reauthenticatedUntil != nil,
             "passkeys": try await services.passkeys.list(session: session).map { passkey -> [String: Any] in

@@ -78,7 +78,7 @@ struct WebSignInController {
                 response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
                                           httpOnly: true, sameSite: .lax))
                 return response
-            } catch let error as KeywardError where error.code == "account.locked" || error.code.hasPrefix("flow.") {
+            } catch let error as KeywardError where Self.endsSignIn(error) {
                 return signInAgain(request: request, context: context, error: error)
             } catch let error as KeywardError where Self.shownInline(error) {
                 return try await stepPage(request: request, context: context, error: error, sent: nil,
@@ -93,7 +93,7 @@ struct WebSignInController {
                 try csrf.verify(request, form: form)
                 _ = try await services.signIns.sendCode(flowId: flowId, channel: channel, origin: context.origin)
                 return Response.redirect(to: "/login/verify?sent=\(channel == "sms" ? "sms" : "email")", type: .found)
-            } catch let error as KeywardError where error.code == "account.locked" || error.code.hasPrefix("flow.") {
+            } catch let error as KeywardError where Self.endsSignIn(error) {
                 return signInAgain(request: request, context: context, error: error)
             } catch let error as KeywardError where Self.shownInline(error) {
                 return try await stepPage(request: request, context: context, error: error, sent: nil,
@@ -130,6 +130,12 @@ struct WebSignInController {
         return response
     }
 
+    /// Errors after which the sign-in starts again from the form: a lock, a restriction or freeze,
+    /// or a flow that ended.
+    static func endsSignIn(_ error: KeywardError) -> Bool {
+        ["account.locked", "account.restricted", "account.frozen"].contains(error.code) || error.code.hasPrefix("flow.")
+    }
+
     /// Errors the second-step page shows next to its form; others (an expired flow) get the error page.
     static func shownInline(_ error: KeywardError) -> Bool {
         ["code.", "totp.", "recovery_code.", "passkey.", "csrf.", "cookies.", "second_factor."].contains { error.code.hasPrefix($0) }
@@ -149,7 +155,7 @@ struct WebSignInController {
         let pending: SecondFactorPending
         do {
             pending = try await services.signIns.pending(flowId: flowId)
-        } catch let failure as KeywardError where failure.code.hasPrefix("flow.") || failure.code == "account.locked" {
+        } catch let failure as KeywardError where Self.endsSignIn(failure) {
             return signInAgain(request: request, context: context, error: failure)
         }
         var values = secondFactorPageValues(pending, sent: sent, method: method, error: error, now: services.clock.now())

@@ -9,7 +9,7 @@ struct SQLSecurityHoldStore: SecurityHoldStore {
         try await sql.raw("""
             INSERT INTO security_holds (id, account_id, kind, reason, placed_at, until_at)
             VALUES (\(bind: hold.id), \(bind: hold.accountId), \(bind: hold.kind), \(bind: hold.reason),
-                    \(bind: hold.placedAt.unixMilliseconds), \(bind: hold.until.unixMilliseconds))
+                    \(bind: hold.placedAt.unixMilliseconds), \(bind: (hold.until ?? .distantFuture).unixMilliseconds))
             """).run()
     }
 

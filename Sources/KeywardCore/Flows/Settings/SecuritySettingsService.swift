@@ -45,7 +45,7 @@ public struct SecuritySettingsService: Sendable {
         return SecurityOverview(
             policy: policy, signInMethods: step.required(for: policy), authenticatorBoundAt: authenticator?.confirmedAt,
             antiPhishingCodeSet: try await stores.accounts.antiPhishingCode(accountId: session.accountId) != nil,
-            holds: try await stores.holds.active(accountId: session.accountId, now: clock.now()),
+            holds: try await stores.holdsInForce(accountId: session.accountId, now: clock.now()),
             reauthenticatedUntil: reauthentication.freshUntil(session))
     }
 

@@ -78,6 +78,13 @@ public struct PasskeySignInService: Sendable {
             try await audit(.loginFailed, accountId: account.id, reason: failure.code, origin: origin)
             throw failure
         }
+        do {
+            try await stores.restrictions.ensureCanSignIn(accountId: account.id)
+        } catch let stopped as KeywardError {
+            try await guesses.release(scope, in: stores)
+            try await audit(.loginFailed, accountId: account.id, reason: stopped.code, origin: origin)
+            throw stopped
+        }
         let deviceHash = guesses.deviceHash(device.id), deviceName = device.name.map { String($0.prefix(100)) }
         return try await database.transaction { stores in
             try await completion.finish(accountId: account.id, flowId: flow.id, method: .passkey, deviceHash: deviceHash,

@@ -13,6 +13,8 @@ struct SignInCompletion: Sendable {
     func finish(accountId: String, flowId: String, method: SecondFactorMethod, deviceHash: String?, deviceName: String?,
                 origin: RequestOrigin, in stores: any KeywardStores,
                 useProof: () async throws -> Void) async throws -> SignInSucceeded {
+        // Checked before the proof was taken too; here for a restriction placed meanwhile.
+        try await stores.restrictions.ensureCanSignIn(accountId: accountId)
         let novelty = try await recognition.assess(accountId: accountId, deviceHash: deviceHash, origin: origin, in: stores)
         try await useProof()
         try await recognition.remember(accountId: accountId, origin: origin, in: stores)

@@ -149,6 +149,14 @@ public struct SignInService: Sendable {
             try? await guesses.release(scope, in: stores)
             throw error
         }
+        do {
+            // Only the right password learns that the account is stopped, and how to get it back.
+            try await stores.restrictions.ensureCanSignIn(accountId: account.id)
+        } catch let stopped as KeywardError {
+            try await guesses.release(scope, in: stores)
+            try await recordFailure(accountId: account.id, reason: stopped.code, origin: origin)
+            throw stopped
+        }
         return try await database.transaction { stores in
             let now = clock.now()
             // A rehash is an upgrade, not a condition: if the pool was busy it waits for the next sign-in.
@@ -184,6 +192,7 @@ public struct SignInService: Sendable {
     public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> SignInSucceeded {
         let flow = try await step.waitingFlow(flowId, as: SignInFlow.self)
         guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
+        try await database.stores.restrictions.ensureCanSignIn(accountId: accountId)
         let scope = Self.scope(of: flow)
         let proof = try await step.check(flow: flow, method: method, code: code, scope: scope, origin: origin)
         return try await database.transaction { stores in

@@ -193,8 +193,10 @@ public struct SupportDeskService: Sendable {
         case .requestInfo:
             return try SupportCaseService.checkedText(raw ?? "", error: .staffActionInvalid)
         case .liftRestriction, .unfreeze:
-            // Nothing in the account can be restricted or frozen yet, so there is nothing to lift.
-            throw KeywardError.staffActionNotApplicable
+            let kind = Self.restrictionKind(kind)
+            guard try await database.stores.restrictions.active(accountId: accountId).contains(where: { $0.kind == kind })
+            else { throw KeywardError.staffActionNotApplicable }
+            return nil
         case .resetAuthenticator, .unlock, .revokeSessions, .reject:
             return nil
         }
@@ -249,8 +251,18 @@ public struct SupportDeskService: Sendable {
         case .requestInfo:
             try await write(supportCase, action.value ?? action.reason, staffId: action.proposedBy, in: stores)
         case .liftRestriction, .unfreeze:
-            throw KeywardError.staffActionNotApplicable
+            // Lifted meanwhile (by an operator, or another action): nothing is left to do.
+            guard try await AccountRestrictions(database: database, effects: effects, clock: clock).lift(
+                Self.restrictionKind(action.kind), by: action.proposedBy, details: details, accountId: accountId,
+                origin: origin, in: stores) != nil
+            else { throw KeywardError.staffActionNotApplicable }
+            try await decide(supportCase, .resolved, decision: Self.decision(action), in: stores)
         }
+    }
+
+    /// The restriction `lift_restriction` or `unfreeze` lifts.
+    private static func restrictionKind(_ kind: CaseAction.Kind) -> AccountRestriction.Kind {
+        kind == .unfreeze ? .frozen : .restricted
     }
 
     /// Adds support's message to the thread, waits for the person, and tells them.
@@ -285,7 +297,9 @@ public struct SupportDeskService: Sendable {
         case .unlock: "Support lifted the lock on your account. You can sign in again."
         case .revokeSessions: "Support signed your account out on every device."
         case .reject: "Support declined this case."
-        case .liftRestriction, .unfreeze, .requestInfo: ""
+        case .liftRestriction: "Support lifted the restriction on your account. You can sign in again."
+        case .unfreeze: "Support unfroze your account. You can sign in again."
+        case .requestInfo: ""
         }
         return "\(what) \(action.reason)".trimmingCharacters(in: .whitespaces)
     }
