@@ -105,8 +105,13 @@ import Testing
                 try await api.call(.post, "/api/v1/login/\(flowId)/verify", json: ["method": "totp", "code": code])
             }
             let now = clock.now()
-            #expect(try await verify(TestAPI.totp(secret, at: now.addingTimeInterval(-60))).code == "totp.invalid")
-            #expect(try await verify(TestAPI.totp(secret, at: now.addingTimeInterval(60))).code == "totp.invalid")
+            // Outside the window but within ten minutes: refused and counted, and the phone's clock is named.
+            let behind = try await verify(TestAPI.totp(secret, at: now.addingTimeInterval(-60)))
+            #expect(behind.code == "totp.clock_skew" && behind["driftMinutes"] as? Int == -1 && behind["drift"] as? String == "1 minute behind")
+            let ahead7 = try await verify(TestAPI.totp(secret, at: now.addingTimeInterval(7 * 60)))
+            #expect(ahead7.code == "totp.clock_skew" && ahead7["driftMinutes"] as? Int == 7
+                    && (ahead7["detail"] as? String)?.contains("about 7 minutes ahead") == true)
+            #expect(try await verify(TestAPI.totp(secret, at: now.addingTimeInterval(11 * 60))).code == "totp.invalid")
             let previousStep = TestAPI.totp(secret, at: now.addingTimeInterval(-30))
             #expect(try await verify(previousStep)["status"] as? String == "authenticated")
 

@@ -236,7 +236,7 @@ import Testing
             let early = try await api.call(.post, "/api/v1/recovery/\(flowId)/password", json: ["newPassword": "Brand-New-Passw0rd"])
             #expect(early.code == "recovery.second_factor_required")
             let wrong = try await api.call(.post, "/api/v1/recovery/\(flowId)/second-factor",
-                                           json: ["method": "totp", "code": TestAPI.totp(secret, at: clock.now().addingTimeInterval(-300))])
+                                           json: ["method": "totp", "code": TestAPI.totp(secret, at: clock.now().addingTimeInterval(-3600))])
             #expect(wrong.code == "totp.invalid")
             let right = try await api.call(.post, "/api/v1/recovery/\(flowId)/second-factor",
                                            json: ["method": "totp", "code": TestAPI.totp(secret, at: clock.now())])

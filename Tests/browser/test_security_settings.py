@@ -122,9 +122,10 @@ class AuthenticatorApp:
         return self.totp.at(step * self.PERIOD)
 
     def wrong_code(self) -> str:
-        """A six-digit code that is no step's code anywhere near now."""
+        """A six-digit code that is no step's code anywhere near now: not within the ten minutes
+        either way in which the server names a refused code as a clock that is off."""
         step = int(time.time()) // self.PERIOD
-        near = {self.totp.at((step + offset) * self.PERIOD) for offset in range(-3, 4)}
+        near = {self.totp.at((step + offset) * self.PERIOD) for offset in range(-22, 23)}
         return next(c for c in (f"{d}" * 6 for d in range(10)) if c not in near)
 
 

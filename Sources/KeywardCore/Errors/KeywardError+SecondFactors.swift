@@ -14,6 +14,15 @@ extension KeywardError {
     public static let totpInvalid = KeywardError(code: "totp.invalid", status: 422)
     /// The authenticator code was already used.
     public static let totpReused = KeywardError(code: "totp.reused", status: 422)
+    /// The authenticator code was the app's code for a time `seconds` away from now (positive when
+    /// the phone's clock is ahead): refused and counted, and the phone's clock needs setting.
+    public static func totpClockSkew(seconds: Int) -> KeywardError {
+        let minutes = max(1, (abs(seconds) + 59) / 60)
+        return KeywardError(code: "totp.clock_skew", status: 422, details: [
+            "driftMinutes": .int(seconds < 0 ? -minutes : minutes),
+            "drift": .string("\(minutes) minute\(minutes == 1 ? "" : "s") \(seconds < 0 ? "behind" : "ahead")"),
+        ])
+    }
     /// No flow with that id (or not one of this account).
     public static let flowNotFound = KeywardError(code: "flow.not_found", status: 404)
     /// The flow ran out of time.
@@ -59,7 +68,8 @@ extension KeywardError {
 
     private static let wrongGuessCodes: Set<String> = [
         KeywardError.codeInvalid(attemptsRemaining: 0).code, KeywardError.codeExpired.code, KeywardError.codeExhausted.code,
-        KeywardError.totpInvalid.code, KeywardError.totpReused.code, KeywardError.recoveryCodeInvalid.code,
+        KeywardError.totpInvalid.code, KeywardError.totpReused.code, KeywardError.totpClockSkew(seconds: 0).code,
+        KeywardError.recoveryCodeInvalid.code,
         KeywardError.passwordIncorrect.code, KeywardError.passkeyUnknown.code, KeywardError.passkeyChallengeMismatch.code, KeywardError.passkeyOriginMismatch.code,
         KeywardError.passkeyRPIDMismatch.code, KeywardError.passkeyUserVerificationRequired.code,
         KeywardError.passkeySignatureInvalid.code, KeywardError.passkeySignCountRegressed.code,

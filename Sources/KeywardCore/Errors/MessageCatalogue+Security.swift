@@ -19,6 +19,9 @@ extension MessageCatalogue {
         "totp.invalid": Entry(
             title: "Wrong authenticator code",
             detail: "The authenticator code is wrong or has expired. Enter the 6-digit code your app shows now; if codes keep failing, check that your phone's time is set automatically."),
+        "totp.clock_skew": Entry(
+            title: "Your phone's clock is off",
+            detail: "That code was right for a different time: your phone's clock is about {drift}. Set your phone's date and time to automatic (network time), then enter the code the app shows; the code was not accepted and counts as a wrong attempt."),
         "totp.reused": Entry(
             title: "Code already used",
             detail: "This authenticator code was already used. Wait for your app to show the next code, then enter that."),

@@ -71,17 +71,27 @@ public struct Authenticators: Sendable {
         }
     }
 
+    /// How far from now, in time steps either way, a refused code is still recognised as the app's
+    /// code for another time, to tell the person their phone's clock is off: 20 steps, 10 minutes.
+    public static let skewSteps = 20
+
     /// The time step within the window whose code for `secret` is `entered` now; throws
-    /// `totp.invalid`. The caller claims the step so that no code is accepted twice.
+    /// `totp.invalid`, or `totp.clock_skew` (a wrong guess all the same) for the app's code of a
+    /// time up to 10 minutes away. The caller claims the step so that no code is accepted twice.
     public func matchingStep(_ entered: String, secret: [UInt8]) throws -> Int64 {
         let normalized = String(entered.filter { !$0.isWhitespace && $0 != "-" })
         guard normalized.count == 6, normalized.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw KeywardError.totpInvalid
         }
-        guard let step = OneTimePassword(secret: secret).matchingStep(normalized, at: clock.now(), window: settings.window) else {
-            throw KeywardError.totpInvalid
+        let generator = OneTimePassword(secret: secret), now = clock.now()
+        if let step = generator.matchingStep(normalized, at: now, window: settings.window) {
+            return Int64(step)
         }
-        return Int64(step)
+        if let step = generator.matchingStep(normalized, at: now, window: Self.skewSteps) {
+            let seconds = (Int64(step) - Int64(generator.step(at: now))) * Int64(generator.period)
+            throw KeywardError.totpClockSkew(seconds: Int(seconds))
+        }
+        throw KeywardError.totpInvalid
     }
 
     /// The `otpauth` URI for a base32 `secret` (Key Uri Format: label `issuer:account`, with the
