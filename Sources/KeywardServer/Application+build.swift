@@ -114,8 +114,11 @@ private func assemble(
     // Only messages the development mailbox receives keep their code beside the sealed text.
     let mailboxChannels: Set<DeliveryChannel> = !config.usesDevelopmentMailbox ? []
         : Set(DeliveryChannel.allCases.filter { $0 == .email ? smtpSettings == nil : smsSettings == nil })
+    let publicURL = config.effectivePublicURL.hasSuffix("/") ? String(config.effectivePublicURL.dropLast())
+        : config.effectivePublicURL
+    let freezeLinks = FreezeLinks(hasher: hasher, clock: clock, baseURL: publicURL)
     let queue = MessageQueue(composer: MessageComposer(platformName: config.platformName), sealer: sealer,
-                             mailboxChannels: mailboxChannels, clock: clock)
+                             mailboxChannels: mailboxChannels, clock: clock, freezeLinks: freezeLinks)
     let codes = OneTimeCodes(
         hasher: hasher, clock: clock,
         settings: CodeSettings(digits: config.codeDigits, lifetime: config.codeLifetime,
@@ -138,6 +141,7 @@ private func assemble(
     let step = SecondFactorStep(database: database, codes: codes, credentials: credentials, guesses: guesses, clock: clock)
     let effects = SecurityEffectsApplier(queue: queue, clock: clock)
     let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)
+    let restrictions = AccountRestrictions(database: database, effects: effects, clock: clock, links: freezeLinks)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         codes: codes, sessions: sessions, recognition: recognition, limits: config.rateLimits, clock: clock)
@@ -167,8 +171,6 @@ private func assemble(
                                               sessions: sessions,
                                               guesses: guesses, limits: config.rateLimits, recognition: recognition,
                                               clock: clock)
-    let publicURL = config.effectivePublicURL.hasSuffix("/") ? String(config.effectivePublicURL.dropLast())
-        : config.effectivePublicURL
     let cases = SupportCaseService(database: database, codes: codes, credentials: credentials, guesses: guesses, step: step,
                                    hasher: hasher, sealer: sealer, queue: queue, limits: config.rateLimits, clock: clock,
                                    settings: config.support, caseLink: { "\(publicURL)/support/cases/\($0)" })
@@ -181,7 +183,7 @@ private func assemble(
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
                                    settings: settings, contacts: contacts, passkeys: passkeys, passkeySignIns: passkeySignIns,
                                    accounts: AccountActivityService(database: database, clock: clock), cases: cases, desk: desk, staff: staff,
-                                   restrictions: AccountRestrictions(database: database, effects: effects, clock: clock),
+                                   restrictions: restrictions,
                                    config: config, clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)

@@ -18,5 +18,17 @@ extension Migrations {
             // At most one of each kind in force per account.
             "CREATE UNIQUE INDEX account_restrictions_in_force ON account_restrictions (account_id, kind) WHERE lifted_at IS NULL",
         ]),
+        Migration(version: 13, name: "freeze links of security notices", statements: [
+            """
+            CREATE TABLE freeze_links (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT
+            )
+            """,
+            "CREATE INDEX freeze_links_expiry ON freeze_links (expires_at)",
+        ]),
     ]
 }

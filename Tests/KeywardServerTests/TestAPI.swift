@@ -6,6 +6,7 @@ import KeywardCore
 import KeywardServer
 import KeywardTestSupport
 import NIOCore
+import Testing
 
 /// A decoded answer from the server.
 struct Reply {
@@ -24,6 +25,13 @@ struct Reply {
     subscript(key: String) -> Any? { json[key] }
 
     var code: String? { json["code"] as? String }
+
+    /// The CSRF cookie this page sets (as a `Cookie` header value) and the token its forms carry.
+    func csrf() throws -> (cookie: String, token: String) {
+        let cookie = try #require(headers[values: .setCookie].first { $0.hasPrefix("__Host-keyward_csrf=") })
+        let field = try #require(text.range(of: #"name="csrf" value="[0-9a-f]+""#, options: .regularExpression))
+        return (String(cookie.split(separator: ";")[0]), String(text[field].split(separator: "\"")[3]))
+    }
 }
 
 /// Requests against a running test application.

@@ -20,15 +20,6 @@ import Testing
         return (try #require(opened["caseId"] as? String), try #require(opened["caseToken"] as? String), session)
     }
 
-    /// The CSRF cookie a page sets and the form token it writes into its forms.
-    private func csrf(_ api: TestAPI) async throws -> (cookie: String, token: String) {
-        let page = try await api.call(.get, "/support")
-        let cookie = try #require(page.headers[values: .setCookie].first { $0.hasPrefix("__Host-keyward_csrf=") })
-        let field = try #require(page.text.range(of: #"name="csrf" value="[0-9a-f]+""#, options: .regularExpression))
-        let token = page.text[field].split(separator: "\"")[3]
-        return (String(cookie.split(separator: ";")[0]), String(token))
-    }
-
     /// A `multipart/form-data` body of text parts, then a JPEG `file` part.
     private func multipart(_ parts: [(String, String)], file: [UInt8]) -> (body: ByteBuffer, contentType: String) {
         let boundary = "page-\(UUID().uuidString)"
@@ -92,7 +83,7 @@ import Testing
     @Test func aPageUploadIsStoredOnlyWithTheFormTokenInsideIt() async throws {
         try await withKeyward(try await LockoutTests.config(.sqlite)) { api, _ in
             let (caseId, caseToken, _) = try await openedCase(api, "upload@example.com")
-            let (csrfCookie, token) = try await csrf(api)
+            let (csrfCookie, token) = try await api.call(.get, "/support").csrf()
             let cookie = "__Host-keyward_case=\(caseToken); \(csrfCookie)"
 
             let missing = try await upload(api, caseId: caseId, cookie: cookie, parts: [("type", "id_front")])

@@ -1,9 +1,11 @@
 """The unfamiliar-location warning: a sign-in through the pages from a network the account was
 never used from is told to the owner by email, and the account page's activity names it, while
-the network the account was registered from stays quiet."""
+the network the account was registered from stays quiet. The notice's one link freezes the
+account: opening it only asks, confirming signs every device out, and it works once."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -52,11 +54,30 @@ def test_a_sign_in_from_a_new_network_is_told_by_email_and_shown_in_the_activity
         # The outbox delivers in order, so a notice for the sign-in at home would be here by now.
         assert len(alerts_to(proxied_server, email)) == 1, "a sign-in from the registration's network was warned of"
         assert "IP address: 203.0.113.9 (country: FR)" in alert["body"]
-        assert "Forgot password?" in alert["body"] and "http" not in alert["body"]
+        assert "Forgot password?" in alert["body"]
+        # Its one link is the freeze link.
+        links = re.findall(r"https?://\S+", alert["body"])
+        assert len(links) == 1 and re.fullmatch(re.escape(proxied_server) + r"/freeze/[A-Za-z0-9_-]{43}", links[0]), links
 
         activity = page.locator(".activity li .what").all_inner_texts()
         assert "Signed in from a new network (FR)" in activity, activity
         screenshot(page, "new-sign-in-activity")
+
+        # "Not you?" The owner opens the link at home: the page only asks, and the stranger is still in.
+        owner = home.new_page()
+        owner.goto(links[0])
+        assert owner.get_by_role("heading", name="Freeze your account").is_visible()
+        page.reload()
+        assert page.url.endswith("/account"), page.url
+        owner.get_by_role("button", name="Freeze my account now").click()
+        owner.wait_for_selector("#frozen")
+        screenshot(owner, "frozen-from-a-notice")
+        # Every device is out, and the link does not work twice.
+        page.goto("/account")
+        assert "/login" in page.url, page.url
+        owner.goto(links[0])
+        assert owner.get_by_role("heading", name="This link no longer works").is_visible()
+        assert owner.locator("#freeze-account").count() == 0
     finally:
         for context in (home, other_browser_at_home, away):
             context.close()

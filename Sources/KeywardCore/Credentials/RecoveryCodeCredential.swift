@@ -50,7 +50,7 @@ public struct RecoveryCodeCredential: CredentialMethod {
         try await stores.audit.record(AuditEvent(
             kind: .recoveryCodeUsed, outcome: .success, accountId: accountId, origin: origin, at: now,
             details: ["remaining": String(remaining)]))
-        try await queue.notifyAll(accountId: accountId, in: stores) { identifier in
+        try await queue.notifyAll(accountId: accountId, offeringFreeze: true, in: stores) { identifier in
             queue.composer.recoveryCodeUsedNotice(remaining: remaining, at: now, ip: origin.ip, to: identifier)
         }
     }

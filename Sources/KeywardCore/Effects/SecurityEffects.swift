@@ -102,7 +102,9 @@ public struct SecurityEffectsApplier: Sendable {
         }
         if let notice = effects.notice {
             let holdUntil = holds.first?.until
-            try await queue.notifyAll(accountId: accountId, also: effects.alsoTell, in: stores) { identifier in
+            let offeringFreeze: Bool = if case .restriction = notice { false } else { true }
+            try await queue.notifyAll(accountId: accountId, also: effects.alsoTell, offeringFreeze: offeringFreeze,
+                                      in: stores) { identifier in
                 switch notice {
                 case .change(let change):
                     queue.composer.securityChangeNotice(change, at: now, ip: origin.ip, holdUntil: holdUntil, to: identifier)

@@ -203,6 +203,9 @@ extension KeywardError {
     /// The account's owner froze it; only support unfreezes it.
     public static let accountFrozen = KeywardError(code: "account.frozen", status: 403)
 
+    /// The freeze link is unknown, used already or expired.
+    public static let freezeLinkInvalid = KeywardError(code: "freeze.link_invalid", status: 410)
+
     /// The account has no restriction of that kind in force.
     public static let restrictionNotFound = KeywardError(code: "restriction.not_found", status: 404)
 

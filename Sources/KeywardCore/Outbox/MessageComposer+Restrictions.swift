@@ -37,4 +37,19 @@ extension MessageComposer {
         case .sms: return Composed(subject: subject, body: "\(platformName): \(short)")
         }
     }
+
+    /// `message` ending with its "this wasn't me" link, which freezes the account after asking.
+    public func withFreezeLink(_ link: String, _ message: Composed, channel: DeliveryChannel) -> Composed {
+        switch channel {
+        case .email:
+            return Composed(subject: message.subject, body: """
+                \(message.body)
+
+                Not you? Freeze your account now: \(link)
+                The link asks before it does anything, works once, and lasts 7 days. Freezing signs out every device and stops all sign-ins and withdrawals until support unfreezes the account.
+                """)
+        case .sms:
+            return Composed(subject: message.subject, body: "\(message.body) Not you? Freeze: \(link)")
+        }
+    }
 }

@@ -12,17 +12,20 @@ public struct MessageQueue: Sendable {
     private let sealing: OutboxSealing
     private let mailboxChannels: Set<DeliveryChannel>
     private let clock: any KeywardClock
+    /// Makes the "this wasn't me" links of security notices; none are offered without it.
+    public let freezeLinks: FreezeLinks?
 
     /// A queue composing with `composer`, sealing message texts and anti-phishing codes with
     /// `sealer`. `mailboxChannels` are the channels the development mailbox receives: only their
     /// messages keep their one-time code beside the sealed text, for the mailbox to show.
     public init(composer: MessageComposer, sealer: Sealer, mailboxChannels: Set<DeliveryChannel> = [],
-                clock: any KeywardClock) {
+                clock: any KeywardClock, freezeLinks: FreezeLinks? = nil) {
         self.composer = composer
         self.sealer = sealer
         self.sealing = OutboxSealing(sealer: sealer)
         self.mailboxChannels = mailboxChannels
         self.clock = clock
+        self.freezeLinks = freezeLinks
     }
 
     /// Queues `message` to `identifier`, its text sealed. `code` is the one-time code it carries,
@@ -43,12 +46,23 @@ public struct MessageQueue: Sendable {
 
     /// Queues a message to every verified email address and phone number of the account, composed
     /// for each by `compose`; `also` adds addresses no longer bound (the old phone after a change).
-    public func notifyAll(accountId: String, also extra: [Identifier] = [], in stores: any KeywardStores,
-                          _ compose: (Identifier) -> MessageComposer.Composed) async throws {
+    /// A security notice (`offeringFreeze`) ends with a "this wasn't me" link of its own on each
+    /// channel, unless the account is frozen already.
+    public func notifyAll(accountId: String, also extra: [Identifier] = [], offeringFreeze: Bool = false,
+                          in stores: any KeywardStores, _ compose: (Identifier) -> MessageComposer.Composed) async throws {
         let bound = try await stores.accounts.identifiers(accountId: accountId).filter { $0.verifiedAt != nil }.map(\.identifier)
+        var freezable = offeringFreeze && freezeLinks != nil
+        if freezable {
+            freezable = try await !stores.restrictions.active(accountId: accountId).contains { $0.kind == .frozen }
+        }
         var seen = Set<Identifier>()
         for identifier in bound + extra where seen.insert(identifier).inserted {
-            try await enqueue(compose(identifier), to: identifier, accountId: accountId, in: stores)
+            var message = compose(identifier)
+            if freezable, let freezeLinks {
+                let link = try await freezeLinks.issue(accountId: accountId, in: stores)
+                message = composer.withFreezeLink(link, message, channel: identifier.channel)
+            }
+            try await enqueue(message, to: identifier, accountId: accountId, in: stores)
         }
     }
 

@@ -8,12 +8,16 @@ public struct AccountRestrictions: Sendable {
     private let database: any KeywardDatabase
     private let effects: SecurityEffectsApplier
     private let clock: any KeywardClock
+    private let links: FreezeLinks?
 
-    /// Restrictions over `database`, applying their effects with `effects`.
-    public init(database: any KeywardDatabase, effects: SecurityEffectsApplier, clock: any KeywardClock) {
+    /// Restrictions over `database`, applying their effects with `effects`; `links` reads the
+    /// freeze links of security notices.
+    public init(database: any KeywardDatabase, effects: SecurityEffectsApplier, clock: any KeywardClock,
+                links: FreezeLinks? = nil) {
         self.database = database
         self.effects = effects
         self.clock = clock
+        self.links = links
     }
 
     // MARK: Operators
@@ -52,6 +56,25 @@ public struct AccountRestrictions: Sendable {
         try await database.transaction { stores in
             try await place(.frozen, reason: .owner, by: "owner", note: nil, accountId: session.accountId, origin: origin,
                             in: stores).restriction
+        }
+    }
+
+    /// Whether `token` is a freeze link that still works: neither used nor expired. Reading it
+    /// changes nothing.
+    public func freezeLinkWorks(token: String) async throws -> Bool {
+        guard let links else { return false }
+        return try await database.stores.freezeLinks.account(tokenHash: links.hash(token), now: clock.now()) != nil
+    }
+
+    /// Freezes the account a security notice's link names, using the link up. Throws
+    /// `freeze.link_invalid` for a link unknown, used or expired. A frozen account stays frozen.
+    public func freeze(linkToken token: String, origin: RequestOrigin) async throws -> AccountRestriction {
+        guard let links else { throw KeywardError.freezeLinkInvalid }
+        return try await database.transaction { stores in
+            guard let accountId = try await stores.freezeLinks.use(tokenHash: links.hash(token), now: clock.now())
+            else { throw KeywardError.freezeLinkInvalid }
+            return try await place(.frozen, reason: .owner, by: "owner", note: "from a notice's link", accountId: accountId,
+                                   origin: origin, in: stores).restriction
         }
     }
 

@@ -90,7 +90,7 @@ public struct GuessCounter: Sendable {
             try await stores.audit.record(AuditEvent(
                 kind: .lockPlaced, outcome: .success, accountId: accountId, origin: origin, at: now,
                 details: ["scope": scope.kind.rawValue, "failures": String(count), "lockedUntil": ISO8601.string(until)]))
-            try await queue.notifyAll(accountId: accountId, in: stores) { destination in
+            try await queue.notifyAll(accountId: accountId, offeringFreeze: true, in: stores) { destination in
                 queue.composer.lockNotice(failures: count, ip: origin.ip, at: now, until: until, to: destination)
             }
             return until

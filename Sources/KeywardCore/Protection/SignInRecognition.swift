@@ -104,7 +104,7 @@ public struct SignInRecognition: Sendable {
                                  in stores: any KeywardStores) async throws -> Bool {
         guard alertsEnabled, novelty.isUnfamiliar else { return false }
         let now = clock.now()
-        try await queue.notifyAll(accountId: accountId, in: stores) { destination in
+        try await queue.notifyAll(accountId: accountId, offeringFreeze: true, in: stores) { destination in
             queue.composer.newSignInNotice(at: now, origin: origin, deviceName: deviceName,
                                            newCountry: novelty.newCountry, to: destination)
         }

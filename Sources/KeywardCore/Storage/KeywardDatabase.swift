@@ -22,6 +22,8 @@ public protocol KeywardStores: Sendable {
     var holds: any SecurityHoldStore { get }
     /// Restrictions and freezes of accounts.
     var restrictions: any AccountRestrictionStore { get }
+    /// The "this wasn't me" links of security notices.
+    var freezeLinks: any FreezeLinkStore { get }
     /// Devices that signed in before.
     var devices: any KnownDeviceStore { get }
     /// Networks and countries each account has signed in from.

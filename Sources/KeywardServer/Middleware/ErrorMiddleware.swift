@@ -26,12 +26,12 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             if keywardError == nil, StorageFailure.isTransient(error) {
                 context.logger.warning("database unavailable", metadata: [
-                    "path": .string(request.uri.path), "error": .string(String(reflecting: error))])
+                    "path": .string(Self.loggablePath(request.uri.path)), "error": .string(String(reflecting: error))])
                 keywardError = .storageUnavailable(retryAfter: 2)
             }
             if keywardError == nil {
                 context.logger.error("request failed", metadata: [
-                    "path": .string(request.uri.path), "error": .string(String(reflecting: error))])
+                    "path": .string(Self.loggablePath(request.uri.path)), "error": .string(String(reflecting: error))])
             }
             let resolved = keywardError ?? .internalError
             if request.uri.path.hasPrefix("/api/") || request.uri.path.hasSuffix(".json") {
@@ -39,5 +39,15 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             return pages.errorPage(resolved, signedIn: context.session != nil)
         }
+    }
+
+    /// `path` with the secret a link carries (a freeze link's or an enrolment link's token) left
+    /// out, for log lines.
+    static func loggablePath(_ path: String) -> String {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for index in parts.indices.dropLast() where ["freeze", "enroll", "enrollment"].contains(parts[index]) {
+            parts[index + 1] = "…"
+        }
+        return parts.joined(separator: "/")
     }
 }

@@ -3,7 +3,7 @@ import KeywardCore
 import Logging
 import ServiceLifecycle
 
-/// Deletes rate-limit windows that have ended and flows that expired more than
+/// Deletes rate-limit windows that have ended, expired freeze links, and flows that expired more than
 /// ``flowRetention`` ago (support's diagnosis and the audit trail keep what matters longer), and
 /// erases the identity documents of cases closed more than ``documentRetention`` ago, once a minute, on every node (the deletes are idempotent). Stops at graceful shutdown.
 struct CleanupService: Service {
@@ -24,6 +24,8 @@ struct CleanupService: Service {
                     if removed > 0 { logger.debug("expired rate-limit windows removed", metadata: ["count": "\(removed)"]) }
                     let flows = try await database.stores.flows.deleteExpired(before: clock.now().addingTimeInterval(-flowRetention))
                     if flows > 0 { logger.debug("expired flows removed", metadata: ["count": "\(flows)"]) }
+                    let links = try await database.stores.freezeLinks.deleteExpired(now: clock.now())
+                    if links > 0 { logger.debug("expired freeze links removed", metadata: ["count": "\(links)"]) }
                     let documents = try await database.stores.cases.eraseDocuments(
                         closedBefore: clock.now().addingTimeInterval(-documentRetention), at: clock.now())
                     if documents > 0 { logger.info("documents of closed cases erased", metadata: ["count": "\(documents)"]) }

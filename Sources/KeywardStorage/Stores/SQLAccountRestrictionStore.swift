@@ -43,3 +43,35 @@ struct SQLAccountRestrictionStore: AccountRestrictionStore {
                                   liftedBy: try row.optionalString("lifted_by"))
     }
 }
+
+struct SQLFreezeLinkStore: FreezeLinkStore {
+    let sql: any SQLDatabase
+
+    func insert(tokenHash: String, accountId: String, at: Date, expiresAt: Date) async throws {
+        try await sql.raw("""
+            INSERT INTO freeze_links (token_hash, account_id, created_at, expires_at)
+            VALUES (\(bind: tokenHash), \(bind: accountId), \(bind: at.unixMilliseconds), \(bind: expiresAt.unixMilliseconds))
+            """).run()
+    }
+
+    func account(tokenHash: String, now: Date) async throws -> String? {
+        try await sql.raw("""
+            SELECT account_id FROM freeze_links
+            WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND expires_at > \(bind: now.unixMilliseconds)
+            """).first()?.string("account_id")
+    }
+
+    func use(tokenHash: String, now: Date) async throws -> String? {
+        try await sql.raw("""
+            UPDATE freeze_links SET used_at = \(bind: now.unixMilliseconds)
+            WHERE token_hash = \(bind: tokenHash) AND used_at IS NULL AND expires_at > \(bind: now.unixMilliseconds)
+            RETURNING account_id
+            """).first()?.string("account_id")
+    }
+
+    func deleteExpired(now: Date) async throws -> Int {
+        try await sql.raw("""
+            DELETE FROM freeze_links WHERE expires_at <= \(bind: now.unixMilliseconds) RETURNING token_hash
+            """).all().count
+    }
+}

@@ -227,7 +227,8 @@ public struct SupportCaseService: Sendable {
     /// Tells the owner on every verified channel what happened to the case, in its transaction.
     func notify(_ event: CaseNoticeEvent, _ supportCase: SupportCase, in stores: any KeywardStores) async throws {
         let now = clock.now(), link = caseLink(supportCase.id)
-        try await queue.notifyAll(accountId: supportCase.accountId, in: stores) { identifier in
+        // Someone opening a case in the owner's name is what the owner's freeze link is for.
+        try await queue.notifyAll(accountId: supportCase.accountId, offeringFreeze: event == .opened, in: stores) { identifier in
             queue.composer.supportCaseNotice(event, caseId: supportCase.id, link: link, at: now, to: identifier)
         }
     }
