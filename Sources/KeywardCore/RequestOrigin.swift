@@ -10,12 +10,17 @@ public struct RequestOrigin: Sendable, Equatable {
     public var network: String?
     /// The ISO 3166-1 alpha-2 country a trusted proxy placed the client in, when one does.
     public var country: String?
+    /// The address is loopback, private or link-local: the server's own side of the network,
+    /// usually a proxy not configured as trusted, behind which every client looks alike.
+    public var internalAddress: Bool
 
     /// An origin with the given address, agent, network and country.
-    public init(ip: String?, userAgent: String?, network: String? = nil, country: String? = nil) {
+    public init(ip: String?, userAgent: String?, network: String? = nil, country: String? = nil,
+                internalAddress: Bool = false) {
         self.ip = ip
         self.userAgent = userAgent.map { String($0.prefix(512)) }
         self.network = network
         self.country = country
+        self.internalAddress = internalAddress
     }
 }

@@ -142,12 +142,14 @@ private func assemble(
     let effects = SecurityEffectsApplier(queue: queue, clock: clock)
     let recognition = SignInRecognition(queue: queue, clock: clock, alertsEnabled: config.newSignInAlerts)
     let restrictions = AccountRestrictions(database: database, effects: effects, clock: clock, links: freezeLinks)
+    let risk = RiskEngine(hasher: hasher, recognition: recognition, restrictions: restrictions, clock: clock,
+                          settings: config.risk)
     let registrations = RegistrationService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
         codes: codes, sessions: sessions, recognition: recognition, limits: config.rateLimits, clock: clock)
     let signIns = SignInService(database: database, passwords: passwords, credentials: credentials, sessions: sessions,
                                 guesses: guesses, step: step, limits: config.rateLimits, recognition: recognition,
-                                clock: clock, revealAccountExistence: config.revealAccountExistence,
+                                risk: risk, clock: clock, revealAccountExistence: config.revealAccountExistence,
                                 strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
     let recoveries = RecoveryService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,
@@ -238,7 +240,8 @@ private func assemble(
                               lease: max(120, 4 * max(config.smtp.timeout, config.sms.timeout)))
     let resourcesService = ResourceShutdownService(database: database, passwords: passwords, smsWebhook: smsWebhook)
     let cleanup = CleanupService(database: database, clock: clock, logger: logger,
-                                 documentRetention: TimeInterval(config.support.documentRetentionDays) * 86400)
+                                 documentRetention: TimeInterval(config.support.documentRetentionDays) * 86400,
+                                 attemptRetention: max(config.risk.stuffingWindow, config.risk.velocityWindow))
 
     let limiter = ConnectionLimiter(maxConnections: config.maxConnections, maxPerClient: config.maxConnectionsPerClient,
                                     exempt: config.trustedProxies.compactMap(IPRange.init))

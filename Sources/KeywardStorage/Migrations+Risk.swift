@@ -30,5 +30,37 @@ extension Migrations {
             """,
             "CREATE INDEX freeze_links_expiry ON freeze_links (expires_at)",
         ]),
+        Migration(version: 14, name: "sign-in attempts and risk evaluations", statements: [
+            // Identifiers only as keyed hashes; kept for the longest risk window, then pruned.
+            """
+            CREATE TABLE sign_in_attempts (
+                network TEXT,
+                country TEXT,
+                identifier_hash TEXT NOT NULL,
+                account_id TEXT,
+                password_right BIGINT NOT NULL,
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX sign_in_attempts_network ON sign_in_attempts (network, at)",
+            "CREATE INDEX sign_in_attempts_account ON sign_in_attempts (account_id, at)",
+            "CREATE INDEX sign_in_attempts_age ON sign_in_attempts (at)",
+            """
+            CREATE TABLE risk_evaluations (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                stage TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                reason TEXT,
+                enforced BIGINT NOT NULL,
+                signals TEXT NOT NULL,
+                network TEXT,
+                country TEXT,
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX risk_evaluations_account ON risk_evaluations (account_id, at)",
+            "CREATE INDEX risk_evaluations_age ON risk_evaluations (at)",
+        ]),
     ]
 }

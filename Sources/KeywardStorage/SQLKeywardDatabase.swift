@@ -69,6 +69,7 @@ struct SQLStores: KeywardStores {
     var holds: any SecurityHoldStore { SQLSecurityHoldStore(sql: sql) }
     var restrictions: any AccountRestrictionStore { SQLAccountRestrictionStore(sql: sql) }
     var freezeLinks: any FreezeLinkStore { SQLFreezeLinkStore(sql: sql) }
+    var risk: any RiskStore { SQLRiskStore(sql: sql) }
     var devices: any KnownDeviceStore { SQLKnownDeviceStore(sql: sql) }
     var locations: any KnownLocationStore { SQLKnownLocationStore(sql: sql) }
     var authenticators: any AuthenticatorStore { SQLAuthenticatorStore(sql: sql) }

@@ -24,6 +24,8 @@ public protocol KeywardStores: Sendable {
     var restrictions: any AccountRestrictionStore { get }
     /// The "this wasn't me" links of security notices.
     var freezeLinks: any FreezeLinkStore { get }
+    /// Sign-in attempts as risk control counts them, and its evaluations.
+    var risk: any RiskStore { get }
     /// Devices that signed in before.
     var devices: any KnownDeviceStore { get }
     /// Networks and countries each account has signed in from.

@@ -7,7 +7,8 @@ public struct SignInDiagnosis: Sendable {
     public struct Finding: Sendable, Equatable {
         /// A stable code: `account.not_found`, `account.registration_incomplete`, `account.locked`,
         /// `device.locked`, `failures.recent`, `delivery.failed`, `delivery.retrying`,
-        /// `rate_limited.recent`, `hold.active`, `sign_in.unfamiliar`, `authenticator.required`.
+        /// `rate_limited.recent`, `hold.active`, `sign_in.unfamiliar`, `authenticator.required`,
+        /// `account.restricted`, `account.frozen`, `risk.not_enforced`.
         public let code: String
         /// What it means and what to do, in one or two sentences.
         public let detail: String
@@ -41,6 +42,8 @@ public struct SignInDiagnosis: Sendable {
     /// The flows the person is in the middle of (a sign-in waiting for its second factor, a
     /// recovery, an authenticator or passkey being added, a contact change).
     public let openFlows: [Flow]
+    /// Risk control's newest decisions on the account, with their signals, newest first.
+    public let riskEvaluations: [RiskEvaluation]
     /// The obstacles, most pressing first; empty when nothing stands in the way.
     public let findings: [Finding]
 }
@@ -70,7 +73,7 @@ public struct SignInDiagnostics: Sendable {
         guard let account = try await stores.accounts.find(identifier: identifier) else {
             return SignInDiagnosis(
                 identifier: identifier, account: nil, identifiers: [], authenticatorBound: false, counters: [], holds: [],
-                messages: [], events: [], openFlows: [],
+                messages: [], events: [], openFlows: [], riskEvaluations: [],
                 findings: [SignInDiagnosis.Finding(
                     code: "account.not_found",
                     detail: "No account uses \(identifier.value). The person may have registered with another email address or phone number, or on a site imitating this one.")])
@@ -83,6 +86,7 @@ public struct SignInDiagnostics: Sendable {
         let messages = try await stores.outbox.recent(accountId: account.id, limit: 20)
         let events = try await stores.audit.recent(accountId: account.id, limit: 30)
         let openFlows = try await stores.flows.open(accountId: account.id, now: now)
+        let riskEvaluations = try await stores.risk.evaluations(accountId: account.id, limit: 10)
         try await stores.audit.record(AuditEvent(kind: .supportDiagnosed, outcome: .success, accountId: account.id,
                                                  origin: origin, at: now))
         var findings: [SignInDiagnosis.Finding] = []
@@ -94,6 +98,12 @@ public struct SignInDiagnostics: Sendable {
         findings += deliveryFindings(messages)
         findings += eventFindings(events, now: now)
         findings += restrictions.map(Self.restrictionFinding)
+        if let latest = riskEvaluations.first, latest.decision == .restrict, !latest.enforced,
+           restrictions.isEmpty, let reason = latest.reason {
+            findings.append(.init(code: "risk.not_enforced",
+                                  detail: "Risk control would have restricted the account (\(reason.rawValue)) but risk.enabled is off, so it only recorded it: \(latest.signals.summary).",
+                                  at: latest.at))
+        }
         for hold in holds {
             guard let until = hold.until else { continue }  // a restriction's, told above
             findings.append(.init(code: "hold.active",
@@ -106,7 +116,8 @@ public struct SignInDiagnostics: Sendable {
         }
         return SignInDiagnosis(identifier: identifier, account: account, identifiers: identifiers,
                                authenticatorBound: authenticatorBound, counters: counters, holds: holds,
-                               messages: messages, events: events, openFlows: openFlows, findings: findings)
+                               messages: messages, events: events, openFlows: openFlows, riskEvaluations: riskEvaluations,
+                               findings: findings)
     }
 
     private static func restrictionFinding(_ restriction: AccountRestriction) -> SignInDiagnosis.Finding {

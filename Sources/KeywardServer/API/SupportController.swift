@@ -58,6 +58,7 @@ struct SignInDiagnosisJSON: Encodable {
     let messages: [MessageJSON]
     let events: [ActivityEventJSON]
     let openFlows: [FlowJSON]
+    let riskEvaluations: [RiskEvaluationJSON]
     let findings: [FindingJSON]
 
     /// A flow under way: its kind and state, never its context.
@@ -86,6 +87,29 @@ struct SignInDiagnosisJSON: Encodable {
         let sentAt: Date?
         let nextAttemptAt: Date?
         let lastError: String?
+    }
+
+    /// A decision of risk control with what it was made from; absent members were unknown.
+    struct RiskEvaluationJSON: Encodable {
+        let stage: String
+        let decision: String
+        let reason: String?
+        let enforced: Bool
+        let signals: RiskSignals
+        let network: String?
+        let country: String?
+        let at: Date
+
+        init(_ evaluation: RiskEvaluation) {
+            stage = evaluation.stage.rawValue
+            decision = evaluation.decision.rawValue
+            reason = evaluation.reason?.rawValue
+            enforced = evaluation.enforced
+            signals = evaluation.signals
+            network = evaluation.network
+            country = evaluation.country
+            at = evaluation.at
+        }
     }
 
     struct FindingJSON: Encodable {
@@ -121,6 +145,7 @@ struct SignInDiagnosisJSON: Encodable {
         openFlows = diagnosis.openFlows.map {
             FlowJSON(flowId: $0.id, kind: $0.kind.rawValue, state: $0.state, createdAt: $0.createdAt, expiresAt: $0.expiresAt)
         }
+        riskEvaluations = diagnosis.riskEvaluations.map(RiskEvaluationJSON.init)
         findings = diagnosis.findings.map { FindingJSON(code: $0.code, detail: $0.detail, at: $0.at) }
     }
 }

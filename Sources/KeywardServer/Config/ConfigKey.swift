@@ -29,7 +29,9 @@ public struct ConfigKey: Sendable {
     }
 
     /// Every key Keyward reads.
-    public static let all: [ConfigKey] = [
+    public static let all: [ConfigKey] = general + risk
+
+    private static let general: [ConfigKey] = [
         ConfigKey("mode", "KEYWARD_MODE", "development (default) or production") { c, v in
             c.mode = try choice(v, "mode", KeywardConfig.Mode.self) },
         ConfigKey("server.host", "KEYWARD_HOST", "address to listen on (default 127.0.0.1)") { c, v in c.host = v },
@@ -186,14 +188,14 @@ public struct ConfigKey: Sendable {
             c.codeResendInterval = TimeInterval(try int(v, "code.resendInterval", 1...3600)) },
     ]
 
-    private static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+    static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
             throw InvalidValue(description: "\(name): \(text) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
 
-    private static func bool(_ text: String, _ name: String) throws -> Bool {
+    static func bool(_ text: String, _ name: String) throws -> Bool {
         switch text.lowercased() {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false

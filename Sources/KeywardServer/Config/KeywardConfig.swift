@@ -94,6 +94,8 @@ public struct KeywardConfig: Sendable {
     public var support = SupportSettings()
     /// Whether support's dangerous actions need a second member of staff.
     public var supportFourEyes = true
+    /// Risk control's thresholds and whether it acts.
+    public var risk = RiskSettings()
     /// Authenticator apps: secret length, drift window, issuer (empty: the platform's name).
     public var authenticator = AuthenticatorSettings(issuer: "")
     /// Seconds the second step of a sign-in may take.

@@ -38,6 +38,17 @@ struct IPRange: Sendable, Equatable {
         return true
     }
 
+    /// Loopback, private (RFC 1918, RFC 4193) and link-local ranges.
+    static let internalRanges: [IPRange] = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                            "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10"].compactMap(IPRange.init)
+
+    /// Whether `address` is loopback, private or link-local (an IPv4-mapped IPv6 address is judged
+    /// as IPv4).
+    static func isInternal(_ address: String) -> Bool {
+        let mapped = address.lowercased().hasPrefix("::ffff:") ? String(address.dropFirst(7)) : address
+        return internalRanges.contains { $0.contains(mapped) }
+    }
+
     /// The network `address` belongs to, as the CIDR prefix sign-in places are recognised by:
     /// `/24` for IPv4 (an IPv4-mapped IPv6 address counts as IPv4) and `/48` for IPv6, the
     /// blocks providers hand to one site. `nil` for text that is not an address.

@@ -19,7 +19,8 @@ struct ClientOriginMiddleware: RouterMiddleware {
         let ip = clientIP(request: request, peer: peer)
         context.origin = RequestOrigin(ip: ip, userAgent: request.headers[.userAgent],
                                        network: ip.flatMap(IPRange.networkPrefix(of:)),
-                                       country: country(request: request, peer: peer))
+                                       country: country(request: request, peer: peer),
+                                       internalAddress: ip.map(IPRange.isInternal) ?? false)
         context.bodyLimit = bodyLimit
         return try await next(request, context)
     }

@@ -3,7 +3,8 @@ import KeywardCore
 import Logging
 import ServiceLifecycle
 
-/// Deletes rate-limit windows that have ended, expired freeze links, and flows that expired more than
+/// Deletes rate-limit windows that have ended, expired freeze links, sign-in attempts older than
+/// risk control's longest window, risk evaluations older than ``riskRetention``, and flows that expired more than
 /// ``flowRetention`` ago (support's diagnosis and the audit trail keep what matters longer), and
 /// erases the identity documents of cases closed more than ``documentRetention`` ago, once a minute, on every node (the deletes are idempotent). Stops at graceful shutdown.
 struct CleanupService: Service {
@@ -15,6 +16,10 @@ struct CleanupService: Service {
     var flowRetention: TimeInterval = 30 * 86400
     /// How long a closed case's documents are kept (`support.documentRetentionDays`).
     var documentRetention: TimeInterval = 90 * 86400
+    /// How long sign-in attempts are kept: risk control's longest window.
+    var attemptRetention: TimeInterval = 3600
+    /// How long risk evaluations are kept for support's diagnosis (90 days).
+    var riskRetention: TimeInterval = 90 * 86400
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -26,6 +31,10 @@ struct CleanupService: Service {
                     if flows > 0 { logger.debug("expired flows removed", metadata: ["count": "\(flows)"]) }
                     let links = try await database.stores.freezeLinks.deleteExpired(now: clock.now())
                     if links > 0 { logger.debug("expired freeze links removed", metadata: ["count": "\(links)"]) }
+                    let risk = try await database.stores.risk.prune(
+                        attemptsBefore: clock.now().addingTimeInterval(-attemptRetention),
+                        evaluationsBefore: clock.now().addingTimeInterval(-riskRetention))
+                    if risk > 0 { logger.debug("old sign-in attempts and risk evaluations removed", metadata: ["count": "\(risk)"]) }
                     let documents = try await database.stores.cases.eraseDocuments(
                         closedBefore: clock.now().addingTimeInterval(-documentRetention), at: clock.now())
                     if documents > 0 { logger.info("documents of closed cases erased", metadata: ["count": "\(documents)"]) }

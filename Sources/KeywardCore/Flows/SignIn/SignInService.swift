@@ -46,6 +46,7 @@ public struct SignInService: Sendable {
     private let step: SecondFactorStep
     private let limiter: RateLimiter
     private let limits: RateLimitSettings
+    private let risk: RiskEngine
     private let clock: any KeywardClock
     /// Whether failures say which part was wrong.
     public let revealAccountExistence: Bool
@@ -58,7 +59,7 @@ public struct SignInService: Sendable {
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, credentials: CredentialMethods,
                 sessions: SessionService,
                 guesses: GuessCounter, step: SecondFactorStep, limits: RateLimitSettings, recognition: SignInRecognition,
-                clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
+                risk: RiskEngine, clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
                 flowLifetime: TimeInterval = 600) {
         self.strictFailureFloor = strictFailureFloor
         self.flowLifetime = flowLifetime
@@ -70,6 +71,7 @@ public struct SignInService: Sendable {
         self.guesses = guesses
         self.limiter = RateLimiter(clock: clock)
         self.limits = limits
+        self.risk = risk
         self.clock = clock
         self.revealAccountExistence = revealAccountExistence
     }
@@ -78,7 +80,8 @@ public struct SignInService: Sendable {
     ///
     /// Throws `rate_limited`, `identifier.invalid`, `account.not_found`,
     /// `account.registration_incomplete`, `account.locked` or `credentials.invalid` (in strict mode
-    /// only the first and the last).
+    /// only the first and the last); after the right password, `account.frozen` or
+    /// `account.restricted`, which risk control may have decided on this very attempt.
     public func signIn(identifier raw: String, password: String, device: SignInDevice = SignInDevice(),
                       origin: RequestOrigin) async throws -> SecondFactorChallenge {
         guard !revealAccountExistence, strictFailureFloor > 0 else {
@@ -118,6 +121,7 @@ public struct SignInService: Sendable {
             let reason = account == nil ? "account.not_found" : "account.registration_incomplete"
             try await passwords.verifyDummy(password)
             try await recordFailure(accountId: account?.id, reason: reason, origin: origin)
+            try await risk.recordFailure(identifier: identifier, accountId: account?.id, origin: origin, in: stores)
             if !revealAccountExistence { throw KeywardError.credentialsInvalid }
             throw account == nil ? KeywardError.accountNotFound : KeywardError.registrationIncomplete
         }
@@ -128,6 +132,7 @@ public struct SignInService: Sendable {
             failureNumber = try await guesses.admit(scope, origin: origin, in: stores)
         } catch let error as KeywardError where error.code == "account.locked" {
             try await recordFailure(accountId: account.id, reason: "account.locked", origin: origin)
+            try await risk.recordFailure(identifier: identifier, accountId: account.id, origin: origin, in: stores)
             if revealAccountExistence { throw error }
             try await passwords.verifyDummy(password)
             throw KeywardError.credentialsInvalid
@@ -139,6 +144,7 @@ public struct SignInService: Sendable {
                                                                    in: stores)
         } catch let failure as KeywardError where failure.isWrongGuess {
             try await recordFailure(accountId: account.id, reason: "credentials.invalid", origin: origin)
+            try await risk.recordFailure(identifier: identifier, accountId: account.id, origin: origin, in: stores)
             if let until = try await guesses.recordFailure(scope, count: failureNumber, origin: origin, in: database),
                revealAccountExistence {
                 throw KeywardError.accountLocked(until: until, now: clock.now())
@@ -149,13 +155,24 @@ public struct SignInService: Sendable {
             try? await guesses.release(scope, in: stores)
             throw error
         }
+        let deviceHash = guesses.deviceHash(device.id)
         do {
             // Only the right password learns that the account is stopped, and how to get it back.
             try await stores.restrictions.ensureCanSignIn(accountId: account.id)
-        } catch let stopped as KeywardError {
+            let evaluation = try await database.transaction { stores in
+                try await risk.evaluateSignIn(accountId: account.id, identifier: identifier, deviceHash: deviceHash,
+                                              origin: origin, in: stores)
+            }
+            if evaluation.enforced, let reason = evaluation.reason {
+                throw KeywardError.accountRestricted(reason: reason)
+            }
+        } catch let stopped as KeywardError where stopped.status == 403 {
             try await guesses.release(scope, in: stores)
             try await recordFailure(accountId: account.id, reason: stopped.code, origin: origin)
             throw stopped
+        } catch {
+            try? await guesses.release(scope, in: stores)
+            throw error
         }
         return try await database.transaction { stores in
             let now = clock.now()
@@ -163,7 +180,7 @@ public struct SignInService: Sendable {
             try await credentials.consume(proof, origin: origin, in: stores)
             // The right password is neither a failure nor yet a success: the second factor decides.
             try await guesses.release(scope, in: stores)
-            let deviceHash = guesses.deviceHash(device.id), deviceName = device.name.map { String($0.prefix(100)) }
+            let deviceName = device.name.map { String($0.prefix(100)) }
             let challenge = try await step.open(SignInFlow.self, accountId: account.id, identifier: identifier,
                                                 lifetime: flowLifetime, context: { methods in
                 SignInFlow.Context(scope: scope.storedName, deviceHash: deviceHash, deviceName: deviceName,
