@@ -149,7 +149,10 @@ private func assemble(
         codes: codes, sessions: sessions, recognition: recognition, limits: config.rateLimits, clock: clock)
     let signIns = SignInService(database: database, passwords: passwords, credentials: credentials, sessions: sessions,
                                 guesses: guesses, step: step, limits: config.rateLimits, recognition: recognition,
-                                risk: risk, clock: clock, revealAccountExistence: config.revealAccountExistence,
+                                risk: risk,
+                                approvals: DeviceApprovals(codes: codes, queue: queue, clock: clock,
+                                                           codeLifetime: config.codeLifetime),
+                                clock: clock, revealAccountExistence: config.revealAccountExistence,
                                 strictFailureFloor: config.strictFailureFloor, flowLifetime: config.loginFlowLifetime)
     let recoveries = RecoveryService(
         database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy), codes: codes,

@@ -554,6 +554,8 @@ def test_served_document_is_valid_openapi_3_1(contract):
     # Restrictions and freezes, whose tests (test_restriction_contract) name them the same way.
     expected |= {("POST", "/api/v1/account/freeze"), ("POST", "/api/v1/admin/accounts/{id}/restriction"),
                  ("DELETE", "/api/v1/admin/accounts/{id}/restriction")}
+    # New-device approval (test_device_approval_contract).
+    expected |= {("POST", "/api/v1/login/{id}/approve-device")}
     assert {(method, template) for method, template, _ in contract.operations()} == expected
 
 

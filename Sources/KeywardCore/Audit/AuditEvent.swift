@@ -28,6 +28,8 @@ public struct AuditEvent: Sendable, Equatable {
         public static let recoveryFinished = Kind(rawValue: "recovery.finished")
         public static let holdPlaced = Kind(rawValue: "hold.placed")
         public static let secondFactorRequired = Kind(rawValue: "second_factor.required")
+        /// A sign-in's second factor was right and its new device waits for approval.
+        public static let deviceApprovalRequired = Kind(rawValue: "device_approval.required")
         public static let secondFactorFailed = Kind(rawValue: "second_factor.failed")
         public static let reauthenticated = Kind(rawValue: "reauthenticated")
         public static let passwordChanged = Kind(rawValue: "password.changed")

@@ -63,9 +63,14 @@ public struct OneTimeCodes: Sendable {
     ///
     /// With `deliver` false the code is stored but no message is queued: the flow of an unknown
     /// identifier in strict mode behaves like a real one while nobody receives anything.
+    ///
+    /// `compose`, when given, writes the message around the code instead of the reason's usual
+    /// text; `resendInterval` false skips the interval since the destination's last code, for a
+    /// code that follows another to the same destination as the next step of one process.
     public func send(for flow: Flow, purpose: String = "", to identifier: Identifier, reason: MessageComposer.CodeReason,
-                     origin: RequestOrigin, in stores: any KeywardStores, deliver: Bool = true) async throws -> Date {
-        try await ensureCanSend(to: identifier.value, in: stores)
+                     origin: RequestOrigin, in stores: any KeywardStores, deliver: Bool = true, resendInterval: Bool = true,
+                     compose: ((String) -> MessageComposer.Composed)? = nil) async throws -> Date {
+        if resendInterval { try await ensureCanSend(to: identifier.value, in: stores) }
         let now = clock.now()
         let code = SecureRandom.numericCode(digits: settings.digits)
         let codeId = SecureRandom.uuid()
@@ -74,8 +79,8 @@ public struct OneTimeCodes: Sendable {
             destination: identifier.value, codeHash: hash(code, flowId: flow.id, purpose: purpose), createdAt: now, expiresAt: now.addingTimeInterval(settings.lifetime),
             attempts: 0, maxAttempts: settings.maxAttempts, consumedAt: nil))
         guard deliver else { return resendAvailableAt(after: now) }
-        let message = queue.composer.codeMessage(code: code, reason: reason, to: identifier,
-                                                 validMinutes: Int(settings.lifetime / 60))
+        let message = compose?(code) ?? queue.composer.codeMessage(code: code, reason: reason, to: identifier,
+                                                                   validMinutes: Int(settings.lifetime / 60))
         try await queue.enqueue(message, to: identifier, accountId: flow.accountId, code: code, id: codeId, in: stores)
         try await stores.audit.record(AuditEvent(
             kind: .codeSent, outcome: .success, accountId: flow.accountId, origin: origin, at: now,

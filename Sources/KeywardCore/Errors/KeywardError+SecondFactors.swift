@@ -10,6 +10,10 @@ extension KeywardError {
     public static let secondFactorUnavailable = KeywardError(code: "second_factor.unavailable", status: 409)
     /// No code was sent for this method in this flow yet.
     public static let secondFactorCodeNotSent = KeywardError(code: "second_factor.code_not_sent", status: 409)
+    /// The sign-in's second factor was accepted already; it waits for the device's approval code.
+    public static let deviceApprovalPending = KeywardError(code: "device_approval.pending", status: 409)
+    /// The sign-in still waits for its second factor; there is no device approval to enter yet.
+    public static let deviceApprovalNotPending = KeywardError(code: "device_approval.not_pending", status: 409)
     /// The authenticator code is wrong or outside the accepted time window.
     public static let totpInvalid = KeywardError(code: "totp.invalid", status: 422)
     /// The authenticator code was already used.

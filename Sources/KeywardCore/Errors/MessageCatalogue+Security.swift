@@ -31,6 +31,12 @@ extension MessageCatalogue {
         "flow.expired": Entry(
             title: "Took too long",
             detail: "This step expired before it was finished. Start again from the beginning."),
+        "device_approval.pending": Entry(
+            title: "Approve this device",
+            detail: "Your second factor was accepted. Enter the code we just sent to approve this device and finish signing in."),
+        "device_approval.not_pending": Entry(
+            title: "Second step first",
+            detail: "This sign-in still needs its second factor. Enter that first; a device approval code comes after it when one is needed."),
         "flow.completed": Entry(
             title: "Already done",
             detail: "This step was already completed. Start again if you need to do it once more."),

@@ -101,6 +101,7 @@ extension MessageComposer {
         switch reason {
         case .signIn: purpose = "sign in to your \(platformName) account"
         case .newContact: purpose = "add this address to your \(platformName) account"
+        case .deviceApproval: purpose = "approve a new device signing in to your \(platformName) account"
         case .supportCase:
             purpose = "open a support request for your \(platformName) account"
             warning = "If you did not ask for it, someone is trying to contact support in your name: ignore this message; no request opens without the code."

@@ -14,6 +14,8 @@ public struct MessageComposer: Sendable {
         case newContact = "new_contact"
         /// Proving a phone or email address to open a support case for the account.
         case supportCase = "support_case"
+        /// Approving a new device after a sign-in's second factor.
+        case deviceApproval = "device_approval"
     }
 
     /// The subject and text of one message.
@@ -69,7 +71,7 @@ public struct MessageComposer: Sendable {
             return Composed(
                 subject: "\(platformName) password reset code",
                 body: "\(platformName): password reset code \(code). Valid \(validMinutes) min. Not you? Ignore this; never share the code.")
-        case (.signIn, _), (.confirmation, _), (.newContact, _), (.supportCase, _):
+        case (.signIn, _), (.confirmation, _), (.newContact, _), (.supportCase, _), (.deviceApproval, _):
             return securityCodeMessage(code: code, reason: reason, channel: identifier.channel, validMinutes: validMinutes)
         }
     }

@@ -51,10 +51,7 @@ public struct MessageQueue: Sendable {
     public func notifyAll(accountId: String, also extra: [Identifier] = [], offeringFreeze: Bool = false,
                           in stores: any KeywardStores, _ compose: (Identifier) -> MessageComposer.Composed) async throws {
         let bound = try await stores.accounts.identifiers(accountId: accountId).filter { $0.verifiedAt != nil }.map(\.identifier)
-        var freezable = offeringFreeze && freezeLinks != nil
-        if freezable {
-            freezable = try await !stores.restrictions.active(accountId: accountId).contains { $0.kind == .frozen }
-        }
+        let freezable = try await offersFreeze(accountId: accountId, in: stores) && offeringFreeze
         var seen = Set<Identifier>()
         for identifier in bound + extra where seen.insert(identifier).inserted {
             var message = compose(identifier)
@@ -64,6 +61,18 @@ public struct MessageQueue: Sendable {
             }
             try await enqueue(message, to: identifier, accountId: accountId, in: stores)
         }
+    }
+
+    /// Whether notices to `accountId` carry a freeze link: links are configured and the account is not frozen already.
+    public func offersFreeze(accountId: String, in stores: any KeywardStores) async throws -> Bool {
+        guard freezeLinks != nil else { return false }
+        return try await !stores.restrictions.active(accountId: accountId).contains { $0.kind == .frozen }
+    }
+
+    /// A new freeze link for `accountId`, when notices to it carry one.
+    public func freezeLink(accountId: String, in stores: any KeywardStores) async throws -> String? {
+        guard let freezeLinks, try await offersFreeze(accountId: accountId, in: stores) else { return nil }
+        return try await freezeLinks.issue(accountId: accountId, in: stores)
     }
 
     /// Seals an anti-phishing code for storage with the account.

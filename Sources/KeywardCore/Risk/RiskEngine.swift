@@ -4,7 +4,8 @@ public import KeywardCrypto
 /// Risk control at the password step: every password checked is counted by network and account,
 /// and a right one is evaluated against ``RiskRules`` before the second factor is asked for. A
 /// decision to restrict places the restriction (sessions end, the owner is told, withdrawals are
-/// held) unless `risk.enabled` is off; every evaluation is recorded with its signals either way.
+/// held) unless `risk.enabled` is off, and a decision to approve the device marks the sign-in for
+/// ``DeviceApprovals``; every evaluation is recorded with its signals either way.
 public struct RiskEngine: Sendable {
     /// The key purpose of the identifier hashes attempts are counted by.
     static let identifierPurpose = "risk-identifier"
@@ -55,6 +56,8 @@ public struct RiskEngine: Sendable {
         if settings.enabled, let reason = verdict.reason {
             _ = try await restrictions.place(.restricted, reason: reason, by: "risk", note: signals.summary,
                                              accountId: accountId, origin: origin, in: stores)
+            enforced = true
+        } else if settings.enabled, verdict.decision == .approveDevice {
             enforced = true
         }
         let evaluation = RiskEvaluation(id: SecureRandom.uuid(), accountId: accountId, stage: .signIn,

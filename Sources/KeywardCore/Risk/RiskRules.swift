@@ -50,6 +50,9 @@ public struct RiskSignals: Sendable, Equatable, Codable {
 public enum RiskDecision: String, Sendable, Codable, CaseIterable {
     /// Nothing stands in the way.
     case allow
+    /// The sign-in goes on, but after its second factor the device must be approved with a code
+    /// sent to the account's email address (or phone).
+    case approveDevice = "approve_device"
     /// The account is restricted until support reviews it.
     case restrict
 }
@@ -63,6 +66,8 @@ public struct RiskVerdict: Sendable, Equatable {
 
     /// Nothing stands in the way.
     public static let allow = RiskVerdict(decision: .allow, reason: nil)
+    /// The new device must be approved.
+    public static let approveDevice = RiskVerdict(decision: .approveDevice, reason: nil)
 
     /// Restrict for `reason`.
     public static func restrict(_ reason: AccountRestriction.Reason) -> RiskVerdict {
@@ -78,6 +83,9 @@ public enum RiskRules {
     ///   found a password that works, so the account is restricted;
     /// - the account's right passwords arriving from more than `velocityCountries` countries or
     ///   more than `velocityNetworks` networks within an hour: restricted for location velocity;
+    /// - a device new to the account (or one that sent no id) must be approved after the second
+    ///   factor when `newDeviceApproval` is `always`, or when it is `unfamiliar` and the network or
+    ///   country is new to the account too;
     /// - otherwise allowed. A known device is trusted on a stuffing network (its owner shares the
     ///   network, not the attack) but not against velocity, which is about the account itself. An
     ///   internal address is never judged as a stuffing network: it is the server's own side, most
@@ -89,6 +97,13 @@ public enum RiskRules {
         }
         if signals.countriesInWindow > settings.velocityCountries || signals.networksInWindow > settings.velocityNetworks {
             return .restrict(.locationVelocity)
+        }
+        if signals.newDevice != false {
+            switch settings.newDeviceApproval {
+            case .always: return .approveDevice
+            case .unfamiliar where signals.newNetwork || signals.newCountry: return .approveDevice
+            case .unfamiliar, .off: break
+            }
         }
         return .allow
     }

@@ -38,6 +38,9 @@ public enum SecondFactorState: String, Sendable {
     case completed
     /// The person said they can no longer use the second factor and opened a support case instead.
     case supportRequested = "support_requested"
+    /// A sign-in's second factor was accepted, but its new device waits for approval with a code
+    /// sent to the account's email address or phone.
+    case deviceApprovalRequired = "device_approval_required"
 }
 
 /// The context of a flow with a second step: which methods it offered when it opened.

@@ -53,10 +53,16 @@ struct SignInController {
         }
         group.post("login/{flowId}/verify") { request, context in
             let body = try await request.decodeJSON(SecondFactorBody.self, limit: context.bodyLimit)
-            let result = try await signIns.verify(flowId: try context.parameters.require("flowId"), method: body.method,
-                                                 code: try body.entered(), origin: context.origin)
+            let outcome = try await signIns.verify(flowId: try context.parameters.require("flowId"), method: body.method,
+                                                  code: try body.entered(), origin: context.origin)
+            return JSONAnswer(SignInOutcomeJSON(outcome))
+        }
+        group.post("login/{flowId}/approve-device") { request, context in
+            let body = try await request.decodeJSON(ApprovalBody.self, limit: context.bodyLimit)
+            let result = try await signIns.approveDevice(flowId: try context.parameters.require("flowId"), code: body.code,
+                                                        origin: context.origin)
             return JSONAnswer(SignInJSON(status: "authenticated", accountId: result.accountId,
-                                              session: SessionTokenJSON(result.session)))
+                                         session: SessionTokenJSON(result.session)))
         }
         let signedIn = group.group(context: AuthenticatedContext.self)
         signedIn.get("session") { _, context in
@@ -181,6 +187,35 @@ struct SignInJSON: Encodable {
     let status: String
     let accountId: String
     let session: SessionTokenJSON
+}
+
+struct ApprovalBody: Decodable {
+    let code: String
+}
+
+/// The answer to a right second factor: signed in, or the device waiting for its approval code.
+struct SignInOutcomeJSON: Encodable {
+    let outcome: SignInOutcome
+
+    init(_ outcome: SignInOutcome) {
+        self.outcome = outcome
+    }
+
+    enum Keys: String, CodingKey { case status, accountId, session, flowId, channel, destination }
+
+    func encode(to encoder: any Encoder) throws {
+        switch outcome {
+        case .signedIn(let result):
+            try SignInJSON(status: "authenticated", accountId: result.accountId,
+                           session: SessionTokenJSON(result.session)).encode(to: encoder)
+        case .deviceApprovalRequired(let request):
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode("device_approval_required", forKey: .status)
+            try container.encode(request.flowId, forKey: .flowId)
+            try container.encode(request.channel.rawValue, forKey: .channel)
+            try container.encode(request.destination, forKey: .destination)
+        }
+    }
 }
 
 struct IdentifierJSON: Encodable {

@@ -16,5 +16,7 @@ extension ConfigKey {
             c.risk.velocityCountries = try int(v, "risk.velocityCountries", 1...100) },
         ConfigKey("risk.velocityNetworks", "KEYWARD_RISK_VELOCITY_NETWORKS", "networks (/24 or /48) an account's right passwords may come from within the window; one more restricts it (default 10)") { c, v in
             c.risk.velocityNetworks = try int(v, "risk.velocityNetworks", 1...1000) },
+        ConfigKey("risk.newDeviceApproval", "KEYWARD_RISK_NEW_DEVICE_APPROVAL", "when a sign-in from a device new to the account must be approved with a code to the account's email (or phone) after its second factor: unfamiliar (default: the network or country is new too), always, or off") { c, v in
+            c.risk.newDeviceApproval = try choice(v, "risk.newDeviceApproval", RiskSettings.DeviceApproval.self) },
     ]
 }

@@ -203,7 +203,7 @@ public struct ConfigKey: Sendable {
         }
     }
 
-    private static func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ name: String, _ type: T.Type) throws -> T where T.RawValue == String {
+    static func choice<T: RawRepresentable & CaseIterable>(_ text: String, _ name: String, _ type: T.Type) throws -> T where T.RawValue == String {
         guard let value = T(rawValue: text.lowercased()) else {
             let options = T.allCases.map(\.rawValue).joined(separator: ", ")
             throw InvalidValue(description: "\(name): \(text) is not one of \(options)")

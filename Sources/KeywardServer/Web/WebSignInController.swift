@@ -72,12 +72,12 @@ struct WebSignInController {
             guard let flowId = request.cookies[Self.flowCookie]?.value else { return Response.redirect(to: "/login", type: .found) }
             do {
                 try csrf.verify(request, form: form)
-                let result = try await services.signIns.verify(flowId: flowId, method: form["method"] ?? "",
-                                                              code: enteredProof(form), origin: context.origin)
-                var response = signedIn(result.session)
-                response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
-                                          httpOnly: true, sameSite: .lax))
-                return response
+                let outcome = try await services.signIns.verify(flowId: flowId, method: form["method"] ?? "",
+                                                               code: enteredProof(form), origin: context.origin)
+                guard case .signedIn(let result) = outcome else {
+                    return Response.redirect(to: "/login/approve-device", type: .found)
+                }
+                return signInFinished(result.session)
             } catch let error as KeywardError where Self.endsSignIn(error) {
                 return signInAgain(request: request, context: context, error: error)
             } catch let error as KeywardError where Self.shownInline(error) {
@@ -100,6 +100,7 @@ struct WebSignInController {
                                           method: DeliveryChannel(rawValue: channel).map { SecondFactorMethod(channel: $0).rawValue })
             }
         }
+        addDeviceApprovalRoutes(to: router)
         router.post("login/passkey") { request, context in
             let form = try await request.formFields(limit: context.bodyLimit)
             do {
@@ -121,9 +122,17 @@ struct WebSignInController {
         }
     }
 
+    /// The answer to the step that finished a sign-in: the session's cookie set, the flow's cleared.
+    func signInFinished(_ session: IssuedSession) -> Response {
+        var response = signedIn(session)
+        response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
+                                  httpOnly: true, sameSite: .lax))
+        return response
+    }
+
     /// The sign-in form with `error`, the login flow forgotten: the lock or expiry that ended the
     /// second step is explained where the person can start again.
-    private func signInAgain(request: Request, context: KeywardRequestContext, error: KeywardError) -> Response {
+    func signInAgain(request: Request, context: KeywardRequestContext, error: KeywardError) -> Response {
         var response = render("login", "Sign in", request: request, context: context, values: [:], error: error)
         response.setCookie(Cookie(name: Self.flowCookie, value: "", maxAge: 0, path: "/", secure: true,
                                   httpOnly: true, sameSite: .lax))
@@ -133,7 +142,8 @@ struct WebSignInController {
     /// Errors after which the sign-in starts again from the form: a lock, a restriction or freeze,
     /// or a flow that ended.
     static func endsSignIn(_ error: KeywardError) -> Bool {
-        ["account.locked", "account.restricted", "account.frozen"].contains(error.code) || error.code.hasPrefix("flow.")
+        ["account.locked", "account.restricted", "account.frozen", "device_approval.not_pending"].contains(error.code)
+            || error.code.hasPrefix("flow.")
     }
 
     /// Errors the second-step page shows next to its form; others (an expired flow) get the error page.
@@ -142,7 +152,7 @@ struct WebSignInController {
             || error.code == "rate_limited" || error.code == "request.invalid_field"
     }
 
-    private func render(_ template: String, _ title: String, request: Request, context: KeywardRequestContext,
+    func render(_ template: String, _ title: String, request: Request, context: KeywardRequestContext,
                         values: [String: Any], error: KeywardError? = nil) -> Response {
         pages.form(template, title, request: request, context: context, csrf: csrf, values: values, error: error)
     }

@@ -11,12 +11,16 @@ public enum SignInFlow: FlowKind {
         public var deviceName: String?
         /// The methods offered.
         public var offered: FlowList<SecondFactorMethod>
+        /// Risk control asked for the device to be approved after the second factor.
+        public var approveDevice: Bool?
+        /// The second factor accepted, once the flow waits for the device's approval.
+        public var acceptedMethod: SecondFactorMethod?
 
         /// The methods offered.
         public var methods: [SecondFactorMethod] { offered.values }
 
         enum CodingKeys: String, CodingKey {
-            case scope, deviceHash, deviceName
+            case scope, deviceHash, deviceName, approveDevice, acceptedMethod
             case offered = "methods"
         }
     }
@@ -25,6 +29,14 @@ public enum SignInFlow: FlowKind {
     public static let kind = Flow.Kind.signIn
     public static let completedState = SecondFactorState.completed
     public static let errors = FlowErrors.flow
+
+    /// A sign-in waiting for its device's approval takes no second factor, and one still waiting
+    /// for its second factor has no approval to take.
+    public static func wrongState(expected: State, actual: State) -> KeywardError {
+        if actual == .deviceApprovalRequired { return .deviceApprovalPending }
+        if expected == .deviceApprovalRequired, actual == .secondFactorRequired { return .deviceApprovalNotPending }
+        return expired
+    }
 }
 
 /// Password and second factor entered again by a signed-in session, waiting for the second factor.

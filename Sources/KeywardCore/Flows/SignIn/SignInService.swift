@@ -47,6 +47,7 @@ public struct SignInService: Sendable {
     private let limiter: RateLimiter
     private let limits: RateLimitSettings
     private let risk: RiskEngine
+    private let approvals: DeviceApprovals
     private let clock: any KeywardClock
     /// Whether failures say which part was wrong.
     public let revealAccountExistence: Bool
@@ -59,7 +60,7 @@ public struct SignInService: Sendable {
     public init(database: any KeywardDatabase, passwords: any PasswordHashing, credentials: CredentialMethods,
                 sessions: SessionService,
                 guesses: GuessCounter, step: SecondFactorStep, limits: RateLimitSettings, recognition: SignInRecognition,
-                risk: RiskEngine, clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
+                risk: RiskEngine, approvals: DeviceApprovals, clock: any KeywardClock, revealAccountExistence: Bool, strictFailureFloor: TimeInterval = 0.25,
                 flowLifetime: TimeInterval = 600) {
         self.strictFailureFloor = strictFailureFloor
         self.flowLifetime = flowLifetime
@@ -72,6 +73,7 @@ public struct SignInService: Sendable {
         self.limiter = RateLimiter(clock: clock)
         self.limits = limits
         self.risk = risk
+        self.approvals = approvals
         self.clock = clock
         self.revealAccountExistence = revealAccountExistence
     }
@@ -156,6 +158,7 @@ public struct SignInService: Sendable {
             throw error
         }
         let deviceHash = guesses.deviceHash(device.id)
+        var approveDevice = false
         do {
             // Only the right password learns that the account is stopped, and how to get it back.
             try await stores.restrictions.ensureCanSignIn(accountId: account.id)
@@ -166,6 +169,7 @@ public struct SignInService: Sendable {
             if evaluation.enforced, let reason = evaluation.reason {
                 throw KeywardError.accountRestricted(reason: reason)
             }
+            approveDevice = evaluation.enforced && evaluation.decision == .approveDevice
         } catch let stopped as KeywardError where stopped.status == 403 {
             try await guesses.release(scope, in: stores)
             try await recordFailure(accountId: account.id, reason: stopped.code, origin: origin)
@@ -174,6 +178,7 @@ public struct SignInService: Sendable {
             try? await guesses.release(scope, in: stores)
             throw error
         }
+        let deviceApproval: Bool? = approveDevice ? true : nil
         return try await database.transaction { stores in
             let now = clock.now()
             // A rehash is an upgrade, not a condition: if the pool was busy it waits for the next sign-in.
@@ -184,7 +189,7 @@ public struct SignInService: Sendable {
             let challenge = try await step.open(SignInFlow.self, accountId: account.id, identifier: identifier,
                                                 lifetime: flowLifetime, context: { methods in
                 SignInFlow.Context(scope: scope.storedName, deviceHash: deviceHash, deviceName: deviceName,
-                                   offered: FlowList(methods))
+                                   offered: FlowList(methods), approveDevice: deviceApproval)
             }, in: stores)
             try await stores.audit.record(AuditEvent(
                 kind: .secondFactorRequired, outcome: .success, accountId: account.id, origin: origin, at: now,
@@ -203,10 +208,13 @@ public struct SignInService: Sendable {
     }
 
     /// Finishes the sign-in with the second factor and issues the session; a sign-in from a place
-    /// the account is not used from is audited as unfamiliar and warned of on every channel. Throws the flow's errors,
-    /// `second_factor.method_invalid`/`_unavailable`, the code's or authenticator's errors, or
-    /// `account.locked` when this failure (or an earlier one) locked the account.
-    public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> SignInSucceeded {
+    /// the account is not used from is audited as unfamiliar and warned of on every channel. When
+    /// risk control asked for the device to be approved, the right second factor instead sends the
+    /// approval code and the flow waits for it (``approveDevice(flowId:code:origin:)``). Throws the
+    /// flow's errors, `device_approval.pending`, `second_factor.method_invalid`/`_unavailable`, the
+    /// code's or authenticator's errors, `account.restricted`/`account.frozen`, or `account.locked`
+    /// when this failure (or an earlier one) locked the account.
+    public func verify(flowId: String, method: String, code: String, origin: RequestOrigin) async throws -> SignInOutcome {
         let flow = try await step.waitingFlow(flowId, as: SignInFlow.self)
         guard let accountId = flow.accountId else { throw KeywardError.flowNotFound }
         try await database.stores.restrictions.ensureCanSignIn(accountId: accountId)
@@ -214,10 +222,65 @@ public struct SignInService: Sendable {
         let proof = try await step.check(flow: flow, method: method, code: code, scope: scope, origin: origin)
         return try await database.transaction { stores in
             let deviceHash = flow.context.deviceHash
-            return try await completion.finish(accountId: accountId, flowId: flow.id, method: proof.method,
-                                               deviceHash: deviceHash, deviceName: flow.context.deviceName,
-                                               origin: origin, in: stores) {
+            if flow.context.approveDevice == true,
+               let destination = try await approvals.destination(accountId: accountId, accepted: proof.method, in: stores) {
+                try await step.consume(proof, origin: origin, in: stores)
+                var context = flow.context
+                context.acceptedMethod = proof.method
+                let waiting = try await stores.flows.advance(flow, from: .secondFactorRequired, to: .deviceApprovalRequired,
+                                                             context: context, at: clock.now())
+                // The second factor was right: its failures are cleared; approval codes count afresh.
+                try await guesses.recordSuccess(scope, deviceHash: nil, in: stores)
+                try await stores.audit.record(AuditEvent(
+                    kind: .deviceApprovalRequired, outcome: .success, accountId: accountId, origin: origin, at: clock.now(),
+                    details: ["flowId": flow.id, "method": proof.method.rawValue, "channel": destination.channel.rawValue]))
+                try await approvals.send(flow: waiting.record, to: destination, deviceName: flow.context.deviceName,
+                                         origin: origin, in: stores)
+                return .deviceApprovalRequired(DeviceApprovalRequest(flowId: flow.id, channel: destination.channel,
+                                                                     destination: destination.masked))
+            }
+            return .signedIn(try await completion.finish(accountId: accountId, flowId: flow.id, method: proof.method,
+                                                         deviceHash: deviceHash, deviceName: flow.context.deviceName,
+                                                         origin: origin, in: stores) {
                 try await step.complete(flow, proof: proof, scope: scope, deviceHash: deviceHash, origin: origin, in: stores)
+            })
+        }
+    }
+
+    /// Where the approval code of a sign-in waiting for its device's approval went. Throws the
+    /// flow's errors or `device_approval.not_pending`.
+    public func pendingApproval(flowId: String) async throws -> DeviceApprovalRequest {
+        let flow = try await database.stores.flows.load(flowId, as: SignInFlow.self, in: .deviceApprovalRequired,
+                                                        now: clock.now())
+        guard let accountId = flow.accountId, let method = flow.context.acceptedMethod,
+              let destination = try await approvals.destination(accountId: accountId, accepted: method, in: database.stores)
+        else { throw KeywardError.flowNotFound }
+        return DeviceApprovalRequest(flowId: flow.id, channel: destination.channel, destination: destination.masked)
+    }
+
+    /// Approves the new device of a sign-in waiting for it with the code sent, remembers the device
+    /// and issues the session. The owner approved it from their own inbox, so no new sign-in
+    /// notice follows. Wrong codes count toward the sign-in lockout. Throws the flow's errors,
+    /// `device_approval.not_pending`, `code.invalid`, `code.exhausted`, `code.expired`,
+    /// `account.restricted`/`account.frozen` or `account.locked`.
+    public func approveDevice(flowId: String, code entered: String, origin: RequestOrigin) async throws -> SignInSucceeded {
+        let flow = try await database.stores.flows.load(flowId, as: SignInFlow.self, in: .deviceApprovalRequired,
+                                                        now: clock.now())
+        guard let accountId = flow.accountId, let method = flow.context.acceptedMethod else { throw KeywardError.flowNotFound }
+        let scope = Self.scope(of: flow)
+        try await step.ensureNotLocked(scope)
+        try await database.stores.restrictions.ensureCanSignIn(accountId: accountId)
+        let code = try await guesses.guess(scope, origin: origin, in: database) {
+            try await approvals.check(entered, flow: flow.record, origin: origin, in: database.stores)
+        }
+        return try await database.transaction { stores in
+            let deviceHash = flow.context.deviceHash
+            return try await completion.finish(accountId: accountId, flowId: flow.id, method: method, deviceHash: deviceHash,
+                                               deviceName: flow.context.deviceName, origin: origin, warn: false,
+                                               in: stores) {
+                try await approvals.consume(code, in: stores)
+                try await stores.flows.advance(flow, from: .deviceApprovalRequired, to: .completed, at: clock.now())
+                try await guesses.recordSuccess(scope, deviceHash: deviceHash, in: stores)
             }
         }
     }
