@@ -42,6 +42,8 @@ public struct KeywardServices: Sendable {
     public let staff: StaffService
     /// Restrictions and freezes of accounts.
     public let restrictions: AccountRestrictions
+    /// "Can't sign in?": what stands between a person and their account, once they prove the identifier.
+    public let help: SignInHelpService
     /// The configuration in force.
     public let config: KeywardConfig
     /// The clock every service reads.
@@ -180,6 +182,9 @@ private func assemble(
                                    hasher: hasher, sealer: sealer, queue: queue, limits: config.rateLimits, clock: clock,
                                    settings: config.support, caseLink: { "\(publicURL)/support/cases/\($0)" })
     let diagnostics = SignInDiagnostics(database: database, lockout: config.lockout, clock: clock)
+    let help = SignInHelpService(database: database, codes: codes, diagnostics: diagnostics, freezeLinks: freezeLinks,
+                                 lockout: config.lockout, clock: clock, baseURL: publicURL,
+                                 revealAccountExistence: config.revealAccountExistence, lifetime: config.codeLifetime)
     let desk = SupportDeskService(database: database, cases: cases, codes: codes, effects: effects, diagnostics: diagnostics,
                                   sealer: sealer, clock: clock, holds: config.changeHolds, fourEyes: config.supportFourEyes)
     let staff = StaffService(database: database, passwords: passwords, policy: PasswordPolicy(preset: config.passwordPolicy),
@@ -188,7 +193,7 @@ private func assemble(
                                    sessions: sessions, recoveries: recoveries, reauthentication: reauthentication,
                                    settings: settings, contacts: contacts, passkeys: passkeys, passkeySignIns: passkeySignIns,
                                    accounts: AccountActivityService(database: database, clock: clock), cases: cases, desk: desk, staff: staff,
-                                   restrictions: restrictions,
+                                   restrictions: restrictions, help: help,
                                    config: config, clock: clock)
 
     let pages = try await PageRenderer.load(platformName: config.platformName)
@@ -219,6 +224,7 @@ private func assemble(
     SupportCaseController(cases: cases, desk: desk).addRoutes(to: api)
     StaffController(staff: staff, desk: desk).addRoutes(to: api)
     SupportController(diagnostics: diagnostics, desk: desk, operatorKeys: config.operatorAPIKeys).addRoutes(to: api)
+    SignInHelpController(help: help).addRoutes(to: api)
     WebController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSignInController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSecurityController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
@@ -226,6 +232,7 @@ private func assemble(
     StaffConsoleController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebSupportController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
     WebFreezeController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
+    WebSignInHelpController(services: services, pages: pages, csrf: csrf).addRoutes(to: router)
 
     // Email goes to the mail server when one is configured; any channel without delivery goes to
     // the development mailbox when it is on, and otherwise waits in the outbox.

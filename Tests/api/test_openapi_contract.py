@@ -111,6 +111,10 @@ CASE_DOCUMENTS = ("POST", "/api/v1/support/cases/{id}/documents")
 CASE_SUBMIT = ("POST", "/api/v1/support/cases/{id}/submit")
 OPERATOR_HOLDS = ("GET", "/api/v1/admin/accounts/{id}/holds")
 DIAGNOSIS = ("POST", "/api/v1/admin/sign-in-diagnosis")
+APPROVE_DEVICE = ("POST", "/api/v1/login/{id}/approve-device")
+HELP_START = ("POST", "/api/v1/help/sign-in")
+HELP_RESEND = ("POST", "/api/v1/help/sign-in/{id}/send-code")
+HELP_VERIFY = ("POST", "/api/v1/help/sign-in/{id}/verify")
 HEALTH = ("GET", "/healthz")
 READY = ("GET", "/readyz")
 DOCUMENT = ("GET", "/api/openapi.yaml")
@@ -130,6 +134,8 @@ UNREACHABLE = {
     ("POST", "/api/v1/login/passkey", "410"): "a passkey sign-in ceremony lasts the WebAuthn timeout (5 minutes), "
                                               "which no setting shortens",
     "case.opening_expired": "a support case opening waits 30 minutes for its code, which no setting shortens",
+    "help.expired": "a sign-in help waits code.lifetime for its code, at least 60 seconds "
+                    "(SignInHelpTests moves the clock past it)",
 }
 
 
@@ -555,7 +561,9 @@ def test_served_document_is_valid_openapi_3_1(contract):
     expected |= {("POST", "/api/v1/account/freeze"), ("POST", "/api/v1/admin/accounts/{id}/restriction"),
                  ("DELETE", "/api/v1/admin/accounts/{id}/restriction")}
     # New-device approval (test_device_approval_contract).
-    expected |= {("POST", "/api/v1/login/{id}/approve-device")}
+    expected |= {APPROVE_DEVICE}
+    # "Can't sign in?" (test_sign_in_help_contract).
+    expected |= {HELP_START, HELP_RESEND, HELP_VERIFY}
     assert {(method, template) for method, template, _ in contract.operations()} == expected
 
 
@@ -794,6 +802,9 @@ BODY_OPERATIONS = [
     (PASSKEY_ADD, "/api/v1/account/passkeys", True),
     (PASSKEY_RENAME, f"/api/v1/account/passkeys/{UNKNOWN_ID}", True),
     (PASSKEY_SIGN_IN, "/api/v1/login/passkey", False),
+    (APPROVE_DEVICE, f"/api/v1/login/{UNKNOWN_ID}/approve-device", False),
+    (HELP_START, "/api/v1/help/sign-in", False),
+    (HELP_VERIFY, f"/api/v1/help/sign-in/{UNKNOWN_ID}/verify", False),
 ]
 
 

@@ -62,6 +62,8 @@ public struct AuditEvent: Sendable, Equatable {
         public static let accountUnfrozen = Kind(rawValue: "account.unfrozen")
         /// Support looked up why the account's owner cannot sign in.
         public static let supportDiagnosed = Kind(rawValue: "support.diagnosed")
+        /// The person proved the identifier on "Can't sign in?" and was shown what stands in the way.
+        public static let signInHelpViewed = Kind(rawValue: "sign_in_help.viewed")
         /// A support case was opened for the account.
         public static let supportCaseOpened = Kind(rawValue: "support_case.opened")
         /// A message was added to a support case.

@@ -41,7 +41,8 @@ public struct OneTimeCodes: Sendable {
         } catch let error as KeywardError where error.code == "rate_limited" {
             try await stores.audit.record(AuditEvent(
                 kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
-                details: ["action": "code.send", "channel": identifier.channel.rawValue]))
+                details: ["action": "code.send", "channel": identifier.channel.rawValue,
+                          "retryAfter": String(error.retryAfter ?? 0)]))
             throw error
         }
     }

@@ -195,5 +195,6 @@ public struct MessageCatalogue: Sendable {
             title: "Something went wrong",
             detail: "The request failed on our side and nothing was changed. Try again in a moment."),
     ].merging(englishSecurity) { first, _ in first }.merging(englishPasskeys) { first, _ in first }
-        .merging(englishSupport) { first, _ in first }.merging(englishRestrictions) { first, _ in first })
+        .merging(englishSupport) { first, _ in first }.merging(englishRestrictions) { first, _ in first }
+        .merging(englishSignInHelp) { first, _ in first })
 }

@@ -30,6 +30,8 @@ public struct Flow: Sendable, Equatable {
         public static let supportCaseOpening = Kind(rawValue: "support_case_opening")
         /// A new phone number or email address set by support, waiting for the person's code.
         public static let supportContact = Kind(rawValue: "support_contact")
+        /// "Can't sign in?": a code sent to the identifier given, waiting to show what stands in the way.
+        public static let signInHelp = Kind(rawValue: "sign_in_help")
     }
 
     /// A random id, handed to the client.

@@ -105,6 +105,9 @@ extension MessageComposer {
         case .supportCase:
             purpose = "open a support request for your \(platformName) account"
             warning = "If you did not ask for it, someone is trying to contact support in your name: ignore this message; no request opens without the code."
+        case .signInHelp:
+            purpose = "see why you cannot sign in to your \(platformName) account, and what to do"
+            warning = "If you did not ask for it, ignore this message: nothing is shown without the code, and nothing about your account changed."
         default: purpose = "confirm a change to the security settings of your \(platformName) account"
         }
         switch channel {

@@ -16,6 +16,8 @@ public struct MessageComposer: Sendable {
         case supportCase = "support_case"
         /// Approving a new device after a sign-in's second factor.
         case deviceApproval = "device_approval"
+        /// Proving a phone or email address to see what stands in the way of signing in ("Can't sign in?").
+        case signInHelp = "sign_in_help"
     }
 
     /// The subject and text of one message.
@@ -71,7 +73,7 @@ public struct MessageComposer: Sendable {
             return Composed(
                 subject: "\(platformName) password reset code",
                 body: "\(platformName): password reset code \(code). Valid \(validMinutes) min. Not you? Ignore this; never share the code.")
-        case (.signIn, _), (.confirmation, _), (.newContact, _), (.supportCase, _), (.deviceApproval, _):
+        case (.signIn, _), (.confirmation, _), (.newContact, _), (.supportCase, _), (.deviceApproval, _), (.signInHelp, _):
             return securityCodeMessage(code: code, reason: reason, channel: identifier.channel, validMinutes: validMinutes)
         }
     }

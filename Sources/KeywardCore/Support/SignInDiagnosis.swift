@@ -8,7 +8,7 @@ public struct SignInDiagnosis: Sendable {
         /// A stable code: `account.not_found`, `account.registration_incomplete`, `account.locked`,
         /// `device.locked`, `failures.recent`, `delivery.failed`, `delivery.retrying`,
         /// `rate_limited.recent`, `hold.active`, `sign_in.unfamiliar`, `authenticator.required`,
-        /// `account.restricted`, `account.frozen`, `risk.not_enforced`.
+        /// `account.restricted`, `account.frozen`, `risk.not_enforced`, `recovery.paused`.
         public let code: String
         /// What it means and what to do, in one or two sentences.
         public let detail: String
@@ -44,6 +44,8 @@ public struct SignInDiagnosis: Sendable {
     public let openFlows: [Flow]
     /// Risk control's newest decisions on the account, with their signals, newest first.
     public let riskEvaluations: [RiskEvaluation]
+    /// The restrictions and freezes in force.
+    public let restrictions: [AccountRestriction]
     /// The obstacles, most pressing first; empty when nothing stands in the way.
     public let findings: [Finding]
 }
@@ -51,7 +53,8 @@ public struct SignInDiagnosis: Sendable {
 /// Looks up why someone cannot sign in, for support: the account behind an email address or
 /// phone number, its locks and failure counts, holds, the fate of the codes and notices sent to
 /// it, and its recent security events, summed up as findings. Every lookup is audited on the
-/// account, so its owner sees that support looked.
+/// account, so its owner sees that support looked. The "Can't sign in?" troubleshooter reads the
+/// same facts through ``gather(_:)`` once the person proved they hold the identifier.
 public struct SignInDiagnostics: Sendable {
     private let database: any KeywardDatabase
     private let lockout: LockoutSettings
@@ -67,13 +70,22 @@ public struct SignInDiagnostics: Sendable {
     /// The diagnosis for `raw` (an email address or E.164 phone number). Throws
     /// `identifier.invalid` for anything else.
     public func diagnose(identifier raw: String, origin: RequestOrigin) async throws -> SignInDiagnosis {
-        let identifier = try Identifier.parse(raw)
+        let diagnosis = try await gather(Identifier.parse(raw))
+        if let account = diagnosis.account {
+            try await database.stores.audit.record(AuditEvent(kind: .supportDiagnosed, outcome: .success, accountId: account.id,
+                                                              origin: origin, at: clock.now()))
+        }
+        return diagnosis
+    }
+
+    /// The diagnosis of `identifier`, unaudited: the caller records who looked.
+    public func gather(_ identifier: Identifier) async throws -> SignInDiagnosis {
         let stores = database.stores
         let now = clock.now()
         guard let account = try await stores.accounts.find(identifier: identifier) else {
             return SignInDiagnosis(
                 identifier: identifier, account: nil, identifiers: [], authenticatorBound: false, counters: [], holds: [],
-                messages: [], events: [], openFlows: [], riskEvaluations: [],
+                messages: [], events: [], openFlows: [], riskEvaluations: [], restrictions: [],
                 findings: [SignInDiagnosis.Finding(
                     code: "account.not_found",
                     detail: "No account uses \(identifier.value). The person may have registered with another email address or phone number, or on a site imitating this one.")])
@@ -87,8 +99,6 @@ public struct SignInDiagnostics: Sendable {
         let events = try await stores.audit.recent(accountId: account.id, limit: 30)
         let openFlows = try await stores.flows.open(accountId: account.id, now: now)
         let riskEvaluations = try await stores.risk.evaluations(accountId: account.id, limit: 10)
-        try await stores.audit.record(AuditEvent(kind: .supportDiagnosed, outcome: .success, accountId: account.id,
-                                                 origin: origin, at: now))
         var findings: [SignInDiagnosis.Finding] = []
         if account.status == .pending {
             findings.append(.init(code: "account.registration_incomplete",
@@ -117,7 +127,7 @@ public struct SignInDiagnostics: Sendable {
         return SignInDiagnosis(identifier: identifier, account: account, identifiers: identifiers,
                                authenticatorBound: authenticatorBound, counters: counters, holds: holds,
                                messages: messages, events: events, openFlows: openFlows, riskEvaluations: riskEvaluations,
-                               findings: findings)
+                               restrictions: restrictions, findings: findings)
     }
 
     private static func restrictionFinding(_ restriction: AccountRestriction) -> SignInDiagnosis.Finding {
@@ -138,6 +148,15 @@ public struct SignInDiagnostics: Sendable {
         var findings: [SignInDiagnosis.Finding] = []
         for counter in counters {
             let device = counter.scope.kind == .device
+            if counter.scope.kind == .recovery {
+                if let until = counter.lockedUntil, until > now {
+                    findings.append(.init(
+                        code: "recovery.paused",
+                        detail: "Password recovery is paused until \(ISO8601.string(until)) UTC after too many wrong reset codes; signing in is not affected.",
+                        at: until))
+                }
+                continue
+            }
             if let until = counter.lockedUntil, until > now {
                 findings.append(.init(
                     code: device ? "device.locked" : "account.locked",

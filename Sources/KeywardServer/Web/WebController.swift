@@ -210,6 +210,7 @@ func describeEvent(_ event: AuditEvent) -> String {
     case .emailChanged: return "Email address changed"
     case .antiPhishingCodeSet: return "Anti-phishing code set"
     case .supportDiagnosed: return "Support looked up your sign-in status"
+    case .signInHelpViewed: return "You checked why you could not sign in"
     case .supportCaseOpened: return "Support case opened"
     case .supportCaseSubmitted: return "Support case sent for review"
     case .supportDocumentUploaded: return "Document uploaded to a support case"

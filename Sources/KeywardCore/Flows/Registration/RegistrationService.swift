@@ -97,7 +97,7 @@ public struct RegistrationService: Sendable {
         } catch let error as KeywardError {
             try await stores.audit.record(AuditEvent(
                 kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
-                details: ["action": "registration.resume"]))
+                details: ["action": "registration.resume", "retryAfter": String(error.retryAfter ?? 0)]))
             throw error
         }
         guard case .match = try await passwords.verify(password, against: stored) else { return nil }

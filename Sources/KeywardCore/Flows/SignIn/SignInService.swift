@@ -115,7 +115,8 @@ public struct SignInService: Sendable {
             try await passwords.verifyDummy(password)
             throw KeywardError.credentialsInvalid
         }
-        try await limited(accountId: nil, origin: origin) {
+        // Refusals for the identifier are the account's own events: its owner and support see them.
+        try await limited(accountId: nil, owner: identifier, origin: origin) {
             try await limiter.check([("signin:id:\(identifier.value)", limits.signInsPerIdentifier)], in: stores)
         }
         let account = try await stores.accounts.find(identifier: identifier)
@@ -298,14 +299,17 @@ public struct SignInService: Sendable {
         GuessScope(accountId: flow.accountId ?? "", storedName: flow.context.scope)
     }
 
-    /// Runs a rate-limit check, auditing a refusal.
-    private func limited(accountId: String?, origin: RequestOrigin, _ check: () async throws -> Void) async throws {
+    /// Runs a rate-limit check, auditing a refusal on `accountId`, or on the account `owner` names.
+    private func limited(accountId: String?, owner: Identifier? = nil, origin: RequestOrigin,
+                         _ check: () async throws -> Void) async throws {
         do {
             try await check()
         } catch let error as KeywardError where error.code == "rate_limited" {
+            var accountId = accountId
+            if accountId == nil, let owner { accountId = try await database.stores.accounts.find(identifier: owner)?.id }
             try await database.stores.audit.record(AuditEvent(
                 kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: clock.now(),
-                details: ["action": "signin"]))
+                details: ["action": "signin", "retryAfter": String(error.retryAfter ?? 0)]))
             throw error
         }
     }

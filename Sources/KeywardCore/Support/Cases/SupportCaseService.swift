@@ -81,7 +81,7 @@ public struct SupportCaseService: Sendable {
             >= settings.casesPerAccountPerDay else { return }
         try await database.stores.audit.record(AuditEvent(
             kind: .rateLimited, outcome: .failure, accountId: accountId, origin: origin, at: now,
-            details: ["action": "support_case.open"]))
+            details: ["action": "support_case.open", "retryAfter": "3600"]))
         throw KeywardError.rateLimited(retryAfter: 3600)
     }
 

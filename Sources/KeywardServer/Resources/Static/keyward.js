@@ -154,8 +154,60 @@
     }
   }
 
+  // "Can't sign in?" checks the browser itself: cookies, the clock against the server's time the
+  // page carries, and the features the pages use. The sentences are the page's; this only shows them.
+  function checkBrowser(section) {
+    var problems = 0;
+    var show = function (name) {
+      var item = section.querySelector("[data-check='" + name + "']");
+      item.hidden = false;
+      return item;
+    };
+    var cookies = navigator.cookieEnabled;
+    if (cookies) {
+      var secure = location.protocol === "https:" ? "; Secure" : "";
+      document.cookie = "keyward_cookie_check=1; path=/; SameSite=Strict" + secure;
+      cookies = document.cookie.indexOf("keyward_cookie_check=1") !== -1;
+      document.cookie = "keyward_cookie_check=; path=/; max-age=0; SameSite=Strict" + secure;
+    }
+    if (!cookies) { show("cookies"); problems += 1; }
+
+    var server = parseInt(section.getAttribute("data-server-time") || "0", 10);
+    var offset = server > 0 ? Date.now() - server : 0;
+    if (Math.abs(offset) > 60000) {
+      var clock = show("clock");
+      clock.querySelector(".drift").textContent = String(Math.round(Math.abs(offset) / 60000));
+      clock.querySelector("[data-direction='" + (offset > 0 ? "ahead" : "behind") + "']").hidden = false;
+      problems += 1;
+    }
+
+    var needs = [
+      ["fetch", typeof window.fetch === "function"],
+      ["Promise", typeof window.Promise === "function"],
+      ["URLSearchParams", typeof window.URLSearchParams === "function"],
+      ["TextEncoder", typeof window.TextEncoder === "function"],
+      ["crypto.getRandomValues", !!(window.crypto && window.crypto.getRandomValues)],
+      ["CSS grid", !!(window.CSS && CSS.supports && CSS.supports("display", "grid"))]
+    ];
+    var missing = [];
+    for (var k = 0; k < needs.length; k++) { if (!needs[k][1]) { missing.push(needs[k][0]); } }
+    if (missing.length) {
+      show("features").querySelector(".missing").textContent = missing.join(", ");
+      problems += 1;
+    }
+    if (!problems) { show("ok"); }
+    section.querySelector("#checks-running").hidden = true;
+    section.setAttribute("data-checked", String(problems));
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpPasskeys();
+    var checks = document.getElementById("browser-checks");
+    // A page restored from the back-forward cache carries an old server time: the clock check
+    // would be wrong, so it runs on fresh pages only.
+    if (checks && !(performance.getEntriesByType && (performance.getEntriesByType("navigation")[0] || {}).type === "back_forward")) {
+      checkBrowser(checks);
+    }
     var warning = document.getElementById("cookie-warning");
     if (warning && !navigator.cookieEnabled) { warning.hidden = false; }
 
