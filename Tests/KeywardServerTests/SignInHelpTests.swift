@@ -138,9 +138,10 @@ import Testing
         }
     }
 
-    @Test func codesTheMailServerRefusedAndRequestsRefusedForComingTooOftenAreExplained() async throws {
+    @Test(arguments: TestDatabases.kinds)
+    func codesTheMailServerRefusedAndRequestsRefusedForComingTooOftenAreExplained(kind: SQLDialectKind) async throws {
         let clock = TestClock()
-        let config = try await LockoutTests.config(.sqlite, ["rateLimit.signInsPerIdentifier": "2/3600"])
+        let config = try await LockoutTests.config(kind, ["rateLimit.signInsPerIdentifier": "2/3600"])
         try await withKeyward(config, clock: clock) { api, services in
             let (accountId, _) = try await api.registerAndVerify("busy@example.com")
             for _ in 1...3 { _ = try await api.login("busy@example.com") }

@@ -50,6 +50,13 @@ public struct SignInDiagnosis: Sendable {
     public let findings: [Finding]
 }
 
+extension SignInDiagnosis {
+    /// The newest sign-in of the last 7 days that was told to the owner as unfamiliar, among `events`.
+    static func recentUnfamiliarSignIn(_ events: [AuditEvent], now: Date) -> AuditEvent? {
+        events.first { $0.kind == .loginSucceeded && $0.details["unfamiliar"] != nil && $0.at > now.addingTimeInterval(-7 * 86400) }
+    }
+}
+
 /// Looks up why someone cannot sign in, for support: the account behind an email address or
 /// phone number, its locks and failure counts, holds, the fate of the codes and notices sent to
 /// it, and its recent security events, summed up as findings. Every lookup is audited on the
@@ -202,9 +209,7 @@ public struct SignInDiagnostics: Sendable {
                                   detail: "Requests were refused for coming too often (\(limited.details["action"] ?? "sign-in or codes")); asking again and again only prolongs the wait.",
                                   at: limited.at))
         }
-        if let unfamiliar = events.first(where: {
-            $0.kind == .loginSucceeded && $0.details["unfamiliar"] != nil && $0.at > now.addingTimeInterval(-7 * 86400)
-        }) {
+        if let unfamiliar = SignInDiagnosis.recentUnfamiliarSignIn(events, now: now) {
             findings.append(.init(code: "sign_in.unfamiliar",
                                   detail: "A sign-in from a new \(unfamiliar.details["unfamiliar"] == "location" ? "country" : "network") (\(unfamiliar.ip ?? "unknown address")) succeeded; if it was not the owner, they should reset the password at once.",
                                   at: unfamiliar.at))

@@ -55,7 +55,8 @@ public struct DeviceApprovals: Sendable {
     public func send(flow: Flow, to identifier: Identifier, deviceName: String?, origin: RequestOrigin,
                      in stores: any KeywardStores) async throws {
         let now = clock.now()
-        let link = try await flow.accountId.asyncMap { try await queue.freezeLink(accountId: $0, in: stores) } ?? nil
+        var link: String?
+        if let accountId = flow.accountId { link = try await queue.freezeLink(accountId: accountId, in: stores) }
         _ = try await codes.send(for: flow, purpose: Self.purpose, to: identifier, reason: .deviceApproval, origin: origin,
                                  in: stores, resendInterval: false) { code in
             let message = queue.composer.deviceApprovalMessage(code: code, at: now, origin: origin, deviceName: deviceName,
@@ -73,14 +74,5 @@ public struct DeviceApprovals: Sendable {
     /// Marks a checked approval code used.
     public func consume(_ code: VerificationCode, in stores: any KeywardStores) async throws {
         try await codes.consume(code, in: stores)
-    }
-}
-
-private extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        switch self {
-        case .some(let value): return try await transform(value)
-        case .none: return nil
-        }
     }
 }

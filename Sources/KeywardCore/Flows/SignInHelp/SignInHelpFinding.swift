@@ -128,7 +128,7 @@ struct SignInHelpFindings {
             found.append(finding("rate_limited.recent", ["time": Self.moment(limited.at), "until": Self.moment(until)],
                                  action: "/login", at: until))
         }
-        if let unfamiliar = Self.recentUnfamiliarSignIn(events, now: now) {
+        if let unfamiliar = SignInDiagnosis.recentUnfamiliarSignIn(events, now: now) {
             let place = catalogue.sentence(for: unfamiliar.details["unfamiliar"] == "location" ? "help.place.country"
                                                                                               : "help.place.network")
             found.append(SignInHelpFinding(
@@ -140,11 +140,6 @@ struct SignInHelpFindings {
                 at: unfamiliar.at))
         }
         return found
-    }
-
-    /// The newest sign-in of the last 7 days that was told to the owner as unfamiliar.
-    static func recentUnfamiliarSignIn(_ events: [AuditEvent], now: Date) -> AuditEvent? {
-        events.first { $0.kind == .loginSucceeded && $0.details["unfamiliar"] != nil && $0.at > now.addingTimeInterval(-7 * 86400) }
     }
 
     private func finding(_ code: String, _ parameters: [String: String], action path: String? = nil,

@@ -89,7 +89,7 @@ public struct SignInHelpService: Sendable {
             try await codes.consume(code, in: stores)
             try await stores.flows.advance(flow, from: .codeSent, to: .completed, at: now)
             // The person proved the inbox or phone a notice would go to: the freeze link is theirs.
-            let unfamiliar = SignInHelpFindings.recentUnfamiliarSignIn(diagnosis.events, now: now)
+            let unfamiliar = SignInDiagnosis.recentUnfamiliarSignIn(diagnosis.events, now: now)
             let frozen = diagnosis.restrictions.contains { $0.kind == .frozen }
             let link = unfamiliar != nil && !frozen ? try await freezeLinks.issue(accountId: accountId, in: stores) : nil
             try await stores.audit.record(AuditEvent(kind: .signInHelpViewed, outcome: .success, accountId: accountId,
